@@ -1,0 +1,45 @@
+"""The Flask-AppBuilder addon manager: registers sync-admin's views, APIs and menu."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from flask_appbuilder.basemanager import BaseManager
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SyncAdminManager"]
+
+
+class SyncAdminManager(BaseManager):
+    """``SyncAdmin.init_app`` calls this directly, so a failure here stops start-up."""
+
+    def register_views(self) -> None:
+        from .api import APIS
+        from .views import HIDDEN, MENU
+
+        category = current_app.config["SYNC_ADMIN_MENU_CATEGORY"]
+        self.menu_names: list[str] = []
+        for view, name, icon in MENU:
+            self.appbuilder.add_view(
+                view, name, icon=icon, category=category, category_icon="fa-refresh"
+            )
+            self.menu_names.append(name)
+        for view in HIDDEN:
+            self.appbuilder.add_view_no_menu(view)
+        for api in APIS:
+            self.appbuilder.add_api(api)
+
+    def post_process(self) -> None:
+        if not current_app.config.get("FAB_UPDATE_PERMS", True):
+            return
+        from .security import sync_roles
+
+        try:
+            sync_roles(self.appbuilder, self.menu_names)
+        except SQLAlchemyError:
+            # The security tables do not exist yet: `sync-admin init` creates the roles.
+            self.appbuilder.session.rollback()
+            log.info("sync-admin roles not synchronised: run `sync-admin init`")

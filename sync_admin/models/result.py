@@ -1,0 +1,63 @@
+"""The per-record ledger: one row per (company, entity, direction, local record)."""
+
+from __future__ import annotations
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+
+from ..vocabulary import LinkStatus, Outcome
+from .types import BigId, JSONType, UTCDateTime, utcnow
+
+
+class SyncResult(Model):
+    __tablename__ = "sync_result"
+
+    id = Column(BigId, primary_key=True)
+    company_id = Column(Integer, ForeignKey("sync_company.id", ondelete="CASCADE"), nullable=False)
+    entity = Column(String(30), nullable=False)
+    direction = Column(String(4), nullable=False)
+    local_id = Column(String(64), nullable=False)
+    # A human label for the record (invoice number, contact name) for screens and search.
+    label = Column(String(255))
+    external_id = Column(String(64))
+    # Provider concurrency token (QBO SyncToken), needed to update the record.
+    external_version = Column(String(32))
+    link_status = Column(String(10), nullable=False, default=LinkStatus.LINKED.value)
+    outcome = Column(String(10), nullable=False, default=Outcome.PENDING.value)
+    catalog_code = Column(String(80))
+    category = Column(String(30))
+    details = Column(Text)
+    # Record-level facts the catalog extracted (invoice number, amount, fee item, ...).
+    facts = Column(JSONType, nullable=False, default=dict)
+    response_body = Column(Text)
+    excluded = Column(Boolean, nullable=False, default=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    # Stored before the provider call so that a retry after a crash reuses it.
+    idempotency_key = Column(String(64))
+    payload_hash = Column(String(64))
+    # What this record waits for when it was skipped: "contact:42".
+    blocked_by = Column(String(100))
+    run_id = Column(Integer)
+    last_attempt_at = Column(UTCDateTime)
+    last_success_at = Column(UTCDateTime)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "company_id", "entity", "direction", "local_id", name="uq_sync_result_record"
+        ),
+        Index("ix_sync_result_company_attempt", "company_id", "last_attempt_at", "id"),
+        Index("ix_sync_result_company_outcome", "company_id", "outcome", "category"),
+        Index("ix_sync_result_code_outcome", "catalog_code", "outcome"),
+        Index("ix_sync_result_external", "company_id", "entity", "external_id"),
+    )

@@ -1,0 +1,143 @@
+"""Starting runs, and keeping the ``sync_run`` rows true to what RQ holds.
+
+The row is committed before the job is enqueued: if Redis loses the job (a
+restart without persistence, a killed worker), the sweeper finds the row and
+enqueues it again. A partial unique index allows one active run per company.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..db import session
+from ..errors import AlreadyRunning, NotFound
+from ..models import Company, Run, utcnow
+from ..queue import get_queue, get_redis
+from ..vocabulary import RunKind, RunStatus, Trigger
+from . import audit
+
+log = logging.getLogger(__name__)
+
+__all__ = ["active_run", "enqueue", "start_run", "sweep"]
+
+RUN_JOB = "sync_admin.jobs.run_sync"
+
+
+def active_run(company_id: int) -> Run | None:
+    return session.scalars(
+        select(Run).where(Run.company_id == company_id, Run.status.in_(RunStatus.active()))
+    ).first()
+
+
+def start_run(
+    company_id: int,
+    kind: RunKind | str,
+    trigger: Trigger | str,
+    actor: audit.Actor = audit.SYSTEM,
+    params: dict[str, Any] | None = None,
+) -> Run:
+    """Create and enqueue a run; ``AlreadyRunning`` when the company has one."""
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFound(f"company {company_id} does not exist", field="company_id")
+    existing = active_run(company_id)
+    if existing is not None:
+        raise AlreadyRunning(existing.id, company_id)
+    run = Run(
+        company_id=company_id,
+        kind=RunKind(kind).value,
+        trigger=Trigger(trigger).value,
+        status=RunStatus.QUEUED.value,
+        params=params or {},
+        triggered_by=actor.name,
+        triggered_by_id=actor.id,
+    )
+    session.add(run)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        existing = active_run(company_id)
+        raise AlreadyRunning(existing.id if existing else 0, company_id) from None
+    if actor is not audit.SYSTEM:
+        audit.record(
+            actor,
+            f"run.{run.kind}",
+            "company",
+            company_id,
+            organization_id=company.organization_id,
+            company_id=company_id,
+            details={"run_id": run.id, "trigger": run.trigger, "params": run.params},
+        )
+    session.commit()
+    enqueue(run)
+    return run
+
+
+def enqueue(run: Run, at: Any = None) -> str | None:
+    """Put the run's job on the queue (again); the row must be committed first."""
+    run.attempts = (run.attempts or 0) + 1
+    job_id = f"sync-run-{run.id}-{run.attempts}"
+    timeout = int(current_app.config["SYNC_ADMIN_RUN_TIMEOUT_SECONDS"])
+    try:
+        queue = get_queue()
+        if at is not None:
+            queue.enqueue_at(at, RUN_JOB, run.id, job_id=job_id, job_timeout=timeout)
+        else:
+            queue.enqueue(RUN_JOB, run.id, job_id=job_id, job_timeout=timeout)
+    except RedisError:
+        # The row stays queued with no job: the sweeper enqueues it when Redis is back.
+        log.warning("could not enqueue run %s; the sweeper will retry", run.id, exc_info=True)
+        session.commit()
+        return None
+    run.job_id = job_id
+    session.commit()
+    return job_id
+
+
+def _job_alive(job_id: str | None) -> bool:
+    if not job_id:
+        return False
+    try:
+        job = Job.fetch(job_id, connection=get_redis())
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    return status not in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, None)
+
+
+def sweep(stale_after: timedelta = timedelta(minutes=2)) -> dict[str, int]:
+    """Re-enqueue active runs whose job vanished; fail runs past their timeout."""
+    now = utcnow()
+    timeout = timedelta(seconds=int(current_app.config["SYNC_ADMIN_RUN_TIMEOUT_SECONDS"]))
+    counts = {"requeued": 0, "timed_out": 0}
+    runs = session.scalars(select(Run).where(Run.status.in_(RunStatus.active()))).all()
+    for run in runs:
+        started = run.started_at or run.created_at
+        if now - started > timeout:
+            from ..engine import finish_run_timed_out
+
+            finish_run_timed_out(run)
+            counts["timed_out"] += 1
+            continue
+        if run.not_before and run.not_before > now:
+            continue
+        if _job_alive(run.job_id):
+            continue
+        beat = run.heartbeat_at or run.started_at or run.created_at
+        if run.status == RunStatus.RUNNING and now - beat < stale_after:
+            continue
+        run.status = RunStatus.QUEUED.value
+        session.commit()
+        enqueue(run)
+        counts["requeued"] += 1
+    return counts

@@ -1,0 +1,40 @@
+"""The base of every sync-admin screen: one permission view, four permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_appbuilder import BaseView
+
+from ..security import ADMINISTER, CONNECT, OPERATE, PERMISSION_VIEW, READ, can
+
+__all__ = ["SyncView"]
+
+
+class SyncView(BaseView):
+    """Maps each exposed method to ``read``, ``operate``, ``connect`` or ``administer``.
+
+    Subclasses list their state-changing methods in ``operate_methods``,
+    ``connect_methods`` and ``administer_methods``; everything else is ``read``.
+    """
+
+    class_permission_name = PERMISSION_VIEW
+    operate_methods: tuple[str, ...] = ()
+    connect_methods: tuple[str, ...] = ()
+    administer_methods: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        mapping: dict[str, str] = {}
+        for attr in dir(type(self)):
+            func = getattr(type(self), attr, None)
+            if callable(func) and hasattr(func, "_permission_name"):
+                mapping[attr] = READ
+        mapping.update({m: OPERATE for m in self.operate_methods})
+        mapping.update({m: CONNECT for m in self.connect_methods})
+        mapping.update({m: ADMINISTER for m in self.administer_methods})
+        self.method_permission_name = mapping
+        super().__init__()
+
+    def render(self, template: str, **context: Any) -> str:
+        context.setdefault("can", can)
+        return self.render_template(template, **context)
