@@ -160,6 +160,31 @@ def _push_request_context() -> None:
     return None
 
 
+# --- Tiny Books, the third provider of the tests ------------------------------------
+
+TINY = ROOT / "tests" / "plugins" / "tiny"
+
+
+@pytest.fixture
+def tiny_installed() -> Iterator[None]:
+    """Install Tiny Books the way pip would make it visible: a dist-info on sys.path."""
+    sys.path.insert(0, str(TINY))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(TINY))
+        for name in [m for m in sys.modules if m.startswith("sync_admin_tiny")]:
+            del sys.modules[name]
+
+
+@pytest.fixture
+def tiny_sandbox(tiny_installed: None) -> Iterator[LiveServer]:
+    from sync_admin_tiny import provider
+
+    with LiveServer(provider.sandbox_app()) as server:
+        yield server
+
+
 # --- logging in, CSRF ---------------------------------------------------------
 
 _CSRF_RE = re.compile(
@@ -195,7 +220,9 @@ def login_as(client: FlaskClient) -> Any:
 
 
 class LiveServer:
-    def __init__(self, app: Flask) -> None:
+    """Any WSGI app on a real 127.0.0.1 port, served from a thread."""
+
+    def __init__(self, app: Any) -> None:
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -6,29 +6,14 @@ import os
 import random
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, login
+from conftest import login
 
 from sync_admin import providers
 from sync_admin.errors import ProviderLoadError
 from sync_admin.vocabulary import Category
-
-TINY = ROOT / "tests" / "plugins" / "tiny"
-
-
-@pytest.fixture
-def tiny_installed() -> Iterator[None]:
-    """Install Tiny Books the way pip would make it visible: a dist-info on sys.path."""
-    sys.path.insert(0, str(TINY))
-    try:
-        yield
-    finally:
-        sys.path.remove(str(TINY))
-        for name in [m for m in sys.modules if m.startswith("sync_admin_tiny")]:
-            del sys.modules[name]
 
 
 def test_tiny_provider_is_discovered_and_validated(tiny_installed: None) -> None:

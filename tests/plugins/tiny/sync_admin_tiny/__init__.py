@@ -39,6 +39,15 @@ CATALOG = Catalog(
             http_statuses=(401,),
         ),
         CatalogEntry(
+            code="tiny.refresh_rejected",
+            category=Category.AUTH_REVOKED,
+            title="Tiny Books refused the refresh token",
+            meaning="The grant was revoked or its refresh token expired.",
+            fix=("Open Integrations, Manage Tiny Books, Reconnect.",),
+            action=Action.RECONNECT,
+            patterns=(r"invalid_grant",),
+        ),
+        CatalogEntry(
             code="tiny.duplicate_name",
             category=Category.DUPLICATE,
             title="Name already used",
@@ -108,7 +117,11 @@ class TinyProvider(Provider):
         info = ErrorInfo(status=status, kind=kind)
         if kind == "json" and isinstance(parsed, dict):
             info.codes = [str(parsed.get("code", ""))]
-            info.messages = [str(parsed.get("message", ""))]
+            info.messages = [
+                str(parsed.get(key))
+                for key in ("message", "error", "error_description")
+                if parsed.get(key)
+            ]
         elif text:
             info.messages = [text[:200]]
         return info
