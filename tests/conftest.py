@@ -189,6 +189,7 @@ def tiny_sandbox(tiny_installed: None) -> Iterator[LiveServer]:
 
 _CSRF_RE = re.compile(
     r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+    r'|name="csrf-token" content="([^"]+)"'
 )
 
 
@@ -196,7 +197,7 @@ def csrf_token(client: FlaskClient, url: str = "/login/") -> str:
     html = client.get(url).get_data(as_text=True)
     found = _CSRF_RE.search(html)
     assert found, f"no csrf_token on {url}"
-    return found.group(1) or found.group(2)
+    return found.group(1) or found.group(2) or found.group(3)
 
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:

@@ -157,3 +157,56 @@ def test_disconnect_revokes_and_unlinks(app: Flask, org: int, tiny_sandbox: Any)
         assert conn.status == ConnectionStatus.DISCONNECTED and conn.token_ciphertext is None
         assert session.query(Company).one().linked is False
     assert sandbox_state["refresh"] == {}
+
+
+# --- the same flow through the Integrations screens ----------------------------------
+
+
+def _post(client: Any, url: str, **data: Any) -> Any:
+    from conftest import csrf_token
+
+    data["csrf_token"] = csrf_token(client, "/sync-admin/integrations/")
+    return client.post(url, data=data)
+
+
+def _follow_consent(client: Any, location: str, decision: str) -> Any:
+    answer = requests.get(location, params={"decision": decision}, allow_redirects=False, timeout=5)
+    back = urlsplit(answer.headers["Location"])
+    return client.get(f"{back.path}?{back.query}")
+
+
+def test_connect_screen_flow(app: Flask, org: int, login_as: Any) -> None:
+    client = login_as("admin")
+    page = client.get("/sync-admin/integrations/").get_data(as_text=True)
+    assert "Tiny Books" in page and "Not connected" in page
+    started = _post(client, "/sync-admin/integrations/tiny/connect", organization_id=org)
+    assert started.status_code == 302 and "code_challenge=" in started.headers["Location"]
+    done = _follow_consent(client, started.headers["Location"], "approve")
+    assert done.status_code == 302
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Connected Tiny Books as owner@tiny.example: linked Tiny Book." in page
+    assert "Reconnect" in page and "Disconnect" in page
+    again = _post(client, "/sync-admin/integrations/tiny/connect", organization_id=org)
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "You already have an integration to Tiny Books" in page
+
+
+def test_deny_shows_authorization_denied(app: Flask, org: int, login_as: Any) -> None:
+    client = login_as("admin")
+    started = _post(client, "/sync-admin/integrations/tiny/connect", organization_id=org)
+    denied = _follow_consent(client, started.headers["Location"], "deny")
+    html = denied.get_data(as_text=True)
+    assert denied.status_code == 400
+    assert (
+        "Authorization Denied" in html
+        and "Back to Integrations" in html
+        and "access_denied" in html
+    )
+
+
+def test_operator_cannot_connect(app: Flask, org: int, login_as: Any) -> None:
+    client = login_as("operator")
+    page = client.get("/sync-admin/integrations/").get_data(as_text=True)
+    assert "Tiny Books" in page and ">Connect<" not in page
+    refused = _post(client, "/sync-admin/integrations/tiny/connect", organization_id=org)
+    assert refused.status_code == 403
