@@ -36,6 +36,12 @@ def app_config(request: pytest.FixtureRequest) -> dict:
 
 
 def test_tiny_provider_appears_on_the_integrations_page(tiny_installed: None, app, client) -> None:
+    from sync_admin.db import session
+    from sync_admin.models import Organization
+
+    with app.app_context():
+        session.add(Organization(name="Acme", host_key="acme"))
+        session.commit()
     login(client, "viewer")
     html = client.get("/sync-admin/integrations/").get_data(as_text=True)
     assert "Tiny Books" in html
