@@ -9,9 +9,9 @@ every test starts with empty ``sync_*`` tables and an empty Redis database.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,30 @@ def _schema(database_url: str, redis_url: str) -> None:
         get_db().engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind (PostgreSQL only when configured)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    if not PG_URL:
+        # No PostgreSQL configured: run the SQLite case twice rather than skip.
+        yield f"sqlite:///{tmp_path / 'migrations-2.db'}"
+        return
+    name = f"sync_admin_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        create_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def app_config() -> dict[str, Any]:
     """Override in a test module to change the app's configuration."""
@@ -187,17 +211,18 @@ def tiny_sandbox(tiny_installed: None) -> Iterator[LiveServer]:
 
 # --- logging in, CSRF ---------------------------------------------------------
 
-_CSRF_RE = re.compile(
-    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
-    r'|name="csrf-token" content="([^"]+)"'
-)
 
+def csrf_token(client: FlaskClient) -> str:
+    """The form token Flask-WTF would render for this client's session."""
+    from itsdangerous import URLSafeTimedSerializer
 
-def csrf_token(client: FlaskClient, url: str = "/login/") -> str:
-    html = client.get(url).get_data(as_text=True)
-    found = _CSRF_RE.search(html)
-    assert found, f"no csrf_token on {url}"
-    return found.group(1) or found.group(2) or found.group(3)
+    with client.session_transaction() as sess:
+        raw = sess.get("csrf_token")
+        if not raw:
+            raw = sess["csrf_token"] = uuid.uuid4().hex
+    app = client.application
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
 
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:

@@ -165,7 +165,7 @@ def test_disconnect_revokes_and_unlinks(app: Flask, org: int, tiny_sandbox: Any)
 def _post(client: Any, url: str, **data: Any) -> Any:
     from conftest import csrf_token
 
-    data["csrf_token"] = csrf_token(client, "/sync-admin/integrations/")
+    data["csrf_token"] = csrf_token(client)
     return client.post(url, data=data)
 
 

@@ -1,0 +1,199 @@
+"""The role matrix: every sync-admin view and API endpoint, for every role.
+
+Anonymous users are sent to the login page (screens) or get 401 (API); a role
+without the permission gets 403; a role with it gets the endpoint's success
+status. ``CASES`` must name every route the plugin registers: a new route that
+is missing here fails ``test_every_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from conftest import csrf_token, login
+from flask import Flask
+
+from sync_admin.db import session
+from sync_admin.models import Company, Connection, Organization, utcnow
+
+ROLES = ("anonymous", "nobody", "viewer", "operator", "admin")
+GRANTED = {
+    "read": {"viewer", "operator", "admin"},
+    "operate": {"operator", "admin"},
+    "connect": {"admin"},
+    "administer": {"admin"},
+}
+
+
+@dataclass
+class World:
+    """Objects the endpoints act on, made fresh for every case."""
+
+    org: int
+    connection: int
+    company: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    method: str
+    permission: str
+    url: Callable[[World], str]
+    data: Callable[[World], dict[str, Any]] = lambda w: {}
+    ok: tuple[int, ...] = (200,)
+    api: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.endpoint, self.method)
+
+
+CASES: list[Case] = [
+    Case(
+        "IntegrationsView.index", "GET", "read", lambda w: f"/sync-admin/integrations/?org={w.org}"
+    ),
+    Case(
+        "IntegrationsView.connect",
+        "POST",
+        "connect",
+        lambda w: "/sync-admin/integrations/tiny/connect",
+        data=lambda w: {"organization_id": w.org},
+        ok=(302,),
+    ),
+    Case(
+        "IntegrationsView.reconnect",
+        "POST",
+        "connect",
+        lambda w: f"/sync-admin/integrations/connections/{w.connection}/reconnect",
+        ok=(302,),
+    ),
+    Case(
+        "IntegrationsView.disconnect",
+        "POST",
+        "connect",
+        lambda w: f"/sync-admin/integrations/connections/{w.connection}/disconnect",
+        ok=(302,),
+    ),
+    # A callback without a started authorization is refused as a forged state.
+    Case(
+        "IntegrationsView.callback",
+        "GET",
+        "connect",
+        lambda w: "/sync-admin/integrations/tiny/callback?state=x&code=y",
+        ok=(400,),
+    ),
+    Case(
+        "IntegrationsView.choose",
+        "GET",
+        "connect",
+        lambda w: f"/sync-admin/integrations/connections/{w.connection}/companies",
+        ok=(302,),
+    ),
+    Case(
+        "IntegrationsView.choose",
+        "POST",
+        "connect",
+        lambda w: f"/sync-admin/integrations/connections/{w.connection}/companies",
+        ok=(302,),
+    ),
+]
+
+PUBLIC = {"sync_admin.static", "sync_admin.provider_logo"}
+
+
+def _plugin_endpoints(app: Flask) -> set[tuple[str, str]]:
+    ext = app.extensions["sync_admin"]
+    from sync_admin.api import APIS
+    from sync_admin.views import HIDDEN, MENU
+
+    prefixes = {cls.__name__ + "." for cls in [*(v for v, _, _ in MENU), *HIDDEN, *APIS]}
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC or not any(rule.endpoint.startswith(p) for p in prefixes):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.add((rule.endpoint, method))
+    assert ext is not None
+    return found
+
+
+@pytest.fixture
+def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    sandbox = request.getfixturevalue("tiny_sandbox")
+    return {"SYNC_ADMIN_PROVIDERS": "tiny", "SYNC_ADMIN_TINY_BASE_URL": sandbox.url}
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    with app.app_context():
+        org = Organization(name="Acme", host_key="acme")
+        session.add(org)
+        session.flush()
+        conn = Connection(
+            organization_id=org.id,
+            provider="tiny",
+            external_account="owner@tiny.example",
+            token_ciphertext=app.extensions["sync_admin"].cipher.encrypt(
+                {"access_token": "a", "refresh_token": "r", "expires_at": 4102444800}
+            ),
+            connected_at=utcnow(),
+        )
+        session.add(conn)
+        session.flush()
+        company = Company(
+            organization_id=org.id,
+            connection_id=conn.id,
+            provider="tiny",
+            provider_company_id="b1",
+            name="Tiny Book",
+            cursors={},
+        )
+        session.add(company)
+        session.commit()
+        return World(org=org.id, connection=conn.id, company=company.id)
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    declared = {case.key for case in CASES}
+    registered = _plugin_endpoints(app)
+    assert registered - declared == set(), "routes missing from the role matrix"
+    assert declared - registered == set(), "matrix rows for routes that do not exist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method}-{c.endpoint}")
+def test_role_matrix(app: Flask, world: World, client: Any, case: Case, role: str) -> None:
+    if role != "anonymous":
+        login(client, role)
+    url = case.url(world)
+    if case.method == "GET":
+        response = client.get(url)
+    else:
+        data = dict(case.data(world))
+        if not case.api:
+            data["csrf_token"] = csrf_token(client)
+        response = client.open(url, method=case.method, data=data)
+    if role == "anonymous":
+        if case.api:
+            assert response.status_code == 401
+        else:
+            assert response.status_code == 302 and "/login" in response.headers["Location"]
+    elif role in GRANTED[case.permission]:
+        assert response.status_code in case.ok, response.get_data(as_text=True)[:500]
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.method != "GET" and not c.api], ids=lambda c: c.endpoint
+)
+def test_state_changes_need_a_csrf_token(app: Flask, world: World, client: Any, case: Case) -> None:
+    login(client, "admin")
+    response = client.open(case.url(world), method=case.method, data=case.data(world))
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
