@@ -74,6 +74,10 @@ class InvoiceLine:
         return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
 
 
+def lines_total(lines: list[InvoiceLine]) -> Decimal:
+    return sum((line.amount for line in lines), Decimal("0.00"))
+
+
 @dataclass
 class Invoice:
     local_id: str
@@ -90,7 +94,7 @@ class Invoice:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
+        return lines_total(self.lines)
 
     @property
     def label(self) -> str:
@@ -137,7 +141,7 @@ class CreditNote:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
+        return lines_total(self.lines)
 
     @property
     def label(self) -> str:

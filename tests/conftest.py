@@ -209,6 +209,12 @@ def tiny_sandbox(tiny_installed: None) -> Iterator[LiveServer]:
         yield server
 
 
+def tiny_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """App configuration that enables only Tiny Books, pointed at its running sandbox."""
+    sandbox = request.getfixturevalue("tiny_sandbox")
+    return {"SYNC_ADMIN_PROVIDERS": "tiny", "SYNC_ADMIN_TINY_BASE_URL": sandbox.url}
+
+
 # --- logging in, CSRF ---------------------------------------------------------
 
 

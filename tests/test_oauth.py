@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from conftest import tiny_config
 from flask import Flask
 
 from sync_admin import oauth
@@ -25,8 +26,7 @@ REDIRECT = "http://127.0.0.1/sync-admin/connect/tiny/callback"
 
 @pytest.fixture
 def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
-    sandbox = request.getfixturevalue("tiny_sandbox")
-    return {"SYNC_ADMIN_PROVIDERS": "tiny", "SYNC_ADMIN_TINY_BASE_URL": sandbox.url}
+    return tiny_config(request)
 
 
 @pytest.fixture

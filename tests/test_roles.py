@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from conftest import csrf_token, login
+from conftest import csrf_token, login, tiny_config
 from flask import Flask
 
 from sync_admin.db import session
@@ -124,8 +124,7 @@ def _plugin_endpoints(app: Flask) -> set[tuple[str, str]]:
 
 @pytest.fixture
 def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
-    sandbox = request.getfixturevalue("tiny_sandbox")
-    return {"SYNC_ADMIN_PROVIDERS": "tiny", "SYNC_ADMIN_TINY_BASE_URL": sandbox.url}
+    return tiny_config(request)
 
 
 @pytest.fixture
