@@ -1,0 +1,245 @@
+"""The log table read for screens and API: filters, keyset pages, summary cards.
+
+At 10 million rows nothing here counts or groups the log table: the summary
+cards read ``sync_company_stats``; a page reads ``size + 1`` rows through one
+of the ``(…, created_at, id)`` indexes; the total shown is the company's
+counter when it answers the question exactly, else a count that stops at
+``COUNT_CAP``. Message search uses ``ILIKE``, which the pg_trgm GIN index
+serves on PostgreSQL and SQLite scans (still correct, just slower).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from .. import providers
+from ..db import session
+from ..errors import ValidationError
+from ..models import Company, CompanyStats, Connection, Log
+from ..vocabulary import Direction, Entity, Level, LogType
+from .filters import day_end, day_start, parse_choice, parse_date, parse_int, parse_text
+from .paging import Page, capped_count, decode_cursor, keyset_page, page_size
+
+__all__ = [
+    "CompanySummary",
+    "LogFilter",
+    "company_summaries",
+    "get_log",
+    "like_pattern",
+    "page_logs",
+]
+
+# Trigrams need three characters; shorter terms could not use the index.
+MIN_SEARCH = 3
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's wildcards in the text taken literally (escape ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What staff narrowed the log table to; every field optional."""
+
+    provider: str | None = None
+    company_id: int | None = None
+    company: str | None = None
+    external_account: str | None = None
+    type: str | None = None
+    level: str | None = None
+    message: str | None = None
+    date: date | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    entity: str | None = None
+    direction: str | None = None
+    run_id: int | None = None
+    organization_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> LogFilter:
+        """Parse request arguments; a bad value raises ``ValidationError`` naming it."""
+        names = [p.name for p in providers.all()]
+        f = cls(
+            provider=parse_choice(args, "provider", "Accounting software", names),
+            company_id=parse_int(args, "company_id", "Company"),
+            company=parse_text(args, "company", "Company"),
+            external_account=parse_text(args, "external_account", "External account"),
+            type=parse_choice(args, "type", "Log type", LogType),
+            level=parse_choice(args, "level", "Status", Level),
+            message=parse_text(args, "message", "Message", min_len=MIN_SEARCH),
+            date=parse_date(args, "date", "Date"),
+            date_from=parse_date(args, "date_from", "From"),
+            date_to=parse_date(args, "date_to", "To"),
+            entity=parse_choice(args, "entity", "Entity", Entity),
+            direction=parse_choice(args, "direction", "Direction", Direction),
+            run_id=parse_int(args, "run_id", "Run"),
+            organization_id=parse_int(args, "organization_id", "Organization"),
+        )
+        if f.date_from and f.date_to and f.date_from > f.date_to:
+            raise ValidationError("From must be on or before To.", field="date_from")
+        return f
+
+    def to_args(self) -> dict[str, str]:
+        """The filter as URL arguments (for page links and the API)."""
+        out: dict[str, str] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value is not None:
+                out[item.name] = value.isoformat() if isinstance(value, date) else str(value)
+        return out
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in asdict(self).values())
+
+    def without(self, *names: str) -> LogFilter:
+        values = asdict(self)
+        for name in names:
+            values[name] = None
+        return LogFilter(**values)
+
+
+def _query(f: LogFilter) -> Select:
+    q = select(Log)
+    if f.company_id is not None:
+        q = q.where(Log.company_id == f.company_id)
+    if f.company:
+        # Resolved through the small company table, then served by the company index.
+        ids = select(Company.id).where(Company.name.ilike(like_pattern(f.company), escape="\\"))
+        q = q.where(Log.company_id.in_(ids))
+    if f.organization_id is not None:
+        q = q.where(Log.organization_id == f.organization_id)
+    if f.provider:
+        q = q.where(Log.provider == f.provider)
+    if f.external_account:
+        q = q.where(Log.external_account.ilike(like_pattern(f.external_account), escape="\\"))
+    if f.type:
+        q = q.where(Log.type == f.type)
+    if f.level:
+        q = q.where(Log.level == f.level)
+    if f.message:
+        q = q.where(Log.message.ilike(like_pattern(f.message), escape="\\"))
+    if f.date:
+        q = q.where(Log.created_at >= day_start(f.date), Log.created_at < day_end(f.date))
+    if f.date_from:
+        q = q.where(Log.created_at >= day_start(f.date_from))
+    if f.date_to:
+        q = q.where(Log.created_at < day_end(f.date_to))
+    if f.entity:
+        q = q.where(Log.entity == f.entity)
+    if f.direction:
+        q = q.where(Log.direction == f.direction)
+    if f.run_id is not None:
+        q = q.where(Log.run_id == f.run_id)
+    return q
+
+
+def _counter_total(f: LogFilter) -> int | None:
+    """The exact total from the company's counters, when they answer this filter."""
+    if f.company_id is None:
+        return None
+    rest = f.without("company_id", "organization_id", "level", "type")
+    if rest.active or (f.level and f.type):
+        return None
+    column = {
+        (None, None): CompanyStats.logs_total,
+        ("error", None): CompanyStats.logs_errors,
+        ("warning", None): CompanyStats.logs_warnings,
+        (None, "milestone"): CompanyStats.logs_milestones,
+    }.get((f.level, f.type))
+    if column is None:
+        return None
+    value = session.scalar(select(column).where(CompanyStats.company_id == f.company_id))
+    return int(value or 0)
+
+
+def page_logs(f: LogFilter, cursor: str | None = None, size: int = 25) -> Page[Log]:
+    """One page of log lines, newest first, with a total that never scans the table."""
+    page_size(size)
+    rows, next_c, prev_c = keyset_page(
+        _query(f), Log.created_at, Log.id, decode_cursor(cursor), size
+    )
+    page: Page[Log] = Page(rows=rows, size=size, next_cursor=next_c, prev_cursor=prev_c)
+    exact = _counter_total(f)
+    if exact is not None:
+        page.total = exact
+    else:
+        page.total, page.total_capped = capped_count(_query(f))
+    return page
+
+
+def get_log(log_id: int) -> Log | None:
+    return session.get(Log, log_id)
+
+
+@dataclass
+class CompanySummary:
+    """A summary card: one company's log counters."""
+
+    company_id: int
+    name: str
+    provider: str
+    provider_label: str
+    external_account: str
+    status: str
+    logs_total: int
+    logs_errors: int
+    logs_warnings: int
+    logs_milestones: int
+    last_activity_at: datetime | None
+
+
+def company_summaries(
+    organization_id: int | None = None,
+    company: str | None = None,
+    provider: str | None = None,
+) -> list[CompanySummary]:
+    """One card per company, most recent activity first, from the counters table."""
+    q = (
+        select(
+            Company.id,
+            Company.name,
+            Company.provider,
+            Company.status,
+            Connection.external_account,
+            CompanyStats.logs_total,
+            CompanyStats.logs_errors,
+            CompanyStats.logs_warnings,
+            CompanyStats.logs_milestones,
+            CompanyStats.last_activity_at,
+        )
+        .outerjoin(CompanyStats, CompanyStats.company_id == Company.id)
+        .outerjoin(Connection, Connection.id == Company.connection_id)
+    )
+    if organization_id is not None:
+        q = q.where(Company.organization_id == organization_id)
+    if company:
+        q = q.where(Company.name.ilike(like_pattern(company), escape="\\"))
+    if provider:
+        q = q.where(Company.provider == provider)
+    q = q.order_by(CompanyStats.last_activity_at.desc().nulls_last(), Company.name, Company.id)
+    labels = {p.name: p.label for p in providers.all()}
+    return [
+        CompanySummary(
+            company_id=r[0],
+            name=r[1],
+            provider=r[2],
+            provider_label=labels.get(r[2], r[2]),
+            status=r[3],
+            external_account=r[4] or "",
+            logs_total=int(r[5] or 0),
+            logs_errors=int(r[6] or 0),
+            logs_warnings=int(r[7] or 0),
+            logs_milestones=int(r[8] or 0),
+            last_activity_at=r[9],
+        )
+        for r in session.execute(q).all()
+    ]
