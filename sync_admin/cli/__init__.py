@@ -132,7 +132,10 @@ def rotate_keys_command() -> None:
 
 
 def _load_commands() -> None:
-    from . import demo  # noqa: F401 - registers `demo`
+    from . import (
+        demo,  # noqa: F401 - registers `demo`
+        seed,  # noqa: F401 - registers `seed`
+    )
 
 
 _load_commands()
