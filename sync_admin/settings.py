@@ -42,6 +42,10 @@ def _as_int(value: Any) -> int:
     return int(value)
 
 
+def _as_float(value: Any) -> float:
+    return float(value)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("SYNC_ADMIN_DEMO", False, "Demo mode: generated secrets are allowed.", as_bool),
     Setting(
@@ -79,6 +83,48 @@ SETTINGS: tuple[Setting, ...] = (
         "SYNC_ADMIN_RUN_TIMEOUT_SECONDS",
         3600,
         "A run still running after this long is failed by the sweeper.",
+        _as_int,
+    ),
+    Setting(
+        "SYNC_ADMIN_RETRY_BACKOFF_SECONDS",
+        1.0,
+        "First wait after a transient provider error; it doubles per attempt, up to 60 s.",
+        _as_float,
+    ),
+    Setting(
+        "SYNC_ADMIN_MAX_TRANSIENT_RETRIES",
+        10,
+        "Automatic retries of a transient provider error before the record is failed.",
+        _as_int,
+    ),
+    Setting(
+        "SYNC_ADMIN_MAX_INLINE_WAIT_SECONDS",
+        30.0,
+        "A rate-limit wait longer than this re-schedules the run instead of holding a worker.",
+        _as_float,
+    ),
+    Setting(
+        "SYNC_ADMIN_RATE_WINDOW_SECONDS",
+        60,
+        "Length of the providers' per-minute limit window (shortened by tests and benchmarks).",
+        _as_int,
+    ),
+    Setting(
+        "SYNC_ADMIN_RATE_SHARE",
+        0.97,
+        "Share of a provider's published per-window limit the shared pacer lets through.",
+        _as_float,
+    ),
+    Setting(
+        "SYNC_ADMIN_WRITE_BATCH",
+        200,
+        "Log lines and sync results written per database transaction during a run.",
+        _as_int,
+    ),
+    Setting(
+        "SYNC_ADMIN_TOKEN_REFRESH_AHEAD_MINUTES",
+        10,
+        "The scheduler refreshes access tokens that expire within this many minutes.",
         _as_int,
     ),
     Setting(

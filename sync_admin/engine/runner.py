@@ -1,0 +1,729 @@
+"""One run of one company: pull reference data, push records in dependency order.
+
+``execute(run_id)`` is what the RQ job calls. The ``sync_run`` row says what to
+do; the sync results say what is already done, so a run that is executed again
+(a killed worker, a re-scheduled rate-limit wait, a sweeper re-enqueue) skips
+records that are synced and unchanged, and reuses the idempotency key of a
+record whose answer never arrived.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import providers, signals
+from ..db import session
+from ..models import Company, Connection, Mapping, ReferenceObject, Run, SyncResult, utcnow
+from ..providers import ClientContext, Diagnosis, EntitySpec, ProviderError, PushItem, Refs
+from ..queue import get_redis
+from ..records import PushRecord
+from ..tokens import ConnectionTokens
+from ..vocabulary import (
+    Category,
+    CompanyStatus,
+    ConnectionStatus,
+    Direction,
+    Entity,
+    Level,
+    LinkStatus,
+    MappingKind,
+    Outcome,
+    RunFlag,
+    RunKind,
+    RunStatus,
+)
+from .ledger import idempotency_key, load_results, payload_hash, synced_external_ids
+from .logbook import Logbook
+from .pacing import RedisPacer
+from .policy import CallPolicy, Reschedule, Stop, retryable
+from .preflight import MAPPING_ENTITY, dependencies, diagnosis, preflight
+from .scrub import scrub
+
+__all__ = ["execute", "finish_run_timed_out"]
+
+log = logging.getLogger(__name__)
+
+MILESTONE_STARTED = "Data sync started"
+MILESTONE_ACCOUNTS = "Chart of accounts imported"
+MILESTONE_CONTACTS = "Contacts synced"
+MILESTONE_TRANSACTIONS = "Transactions synced"
+MILESTONE_FINISHED = "Data sync finished"
+
+
+def execute(run_id: int) -> dict[str, Any]:
+    run = session.get(Run, run_id)
+    if run is None:
+        return {"run_id": run_id, "status": "missing"}
+    if run.status not in RunStatus.active():
+        return {"run_id": run_id, "status": run.status, "executed": False}
+    runner = Runner(run)
+    return runner.execute()
+
+
+class _TrackedTokens:
+    """Remembers the token it handed out, so a 401 refreshes exactly that one."""
+
+    def __init__(self, inner: ConnectionTokens) -> None:
+        self.inner = inner
+        self.last = ""
+
+    def access_token(self) -> str:
+        self.last = self.inner.access_token()
+        return self.last
+
+    def refresh(self, stale_access_token: str | None = None) -> str:
+        self.last = self.inner.refresh(stale_access_token or self.last)
+        return self.last
+
+
+class Runner:
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.company: Company = run.company
+        self.config = current_app.config
+        self.book = Logbook(self.company, run.id)
+        self.started = utcnow()
+        self.problems = 0  # errors that are not a record's (a failed pull)
+        self.unwritten = 0
+
+    # --- the run ------------------------------------------------------------------
+
+    def execute(self) -> dict[str, Any]:
+        run, company = self.run, self.company
+        run.status = RunStatus.RUNNING.value
+        run.started_at = run.started_at or self.started
+        run.heartbeat_at = self.started
+        run.total = run.done = run.succeeded = run.failed = run.skipped = 0
+        run.flag = None
+        company.status = CompanyStatus.SYNCING.value
+        session.commit()
+        signals.send(signals.run_started, run_id=run.id)
+        stopped: Stop | None = None
+        try:
+            self._prepare()
+            self.book.milestone(MILESTONE_STARTED, Level.INFO)
+            self._flush()
+            if run.kind == RunKind.RETRY:
+                self._retry_phase()
+            else:
+                self._pull_phase()
+                self._push_phase()
+        except Reschedule as wait:
+            return self._reschedule(wait)
+        except Stop as exc:
+            stopped = exc
+        except Exception as exc:
+            log.exception("run %s failed", run.id)
+            session.rollback()
+            message = f"{type(exc).__name__}: {exc}"[:2000]
+            stopped = Stop(diagnosis("sync_admin.internal_error", message), "")
+            self._finish(stopped, internal=True)
+            raise
+        return self._finish(stopped)
+
+    def _prepare(self) -> None:
+        company = self.company
+        if not company.linked:
+            raise Stop(_note("the company is unlinked; unlinked companies are not synced"))
+        if not company.host_company_key:
+            raise Stop(_note("the company is not linked to a company of the host product"))
+        connection: Connection | None = company.connection
+        if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
+            raise Stop(_note("the company has no connection; connect the provider again"))
+        self.connection = connection
+        self.book.external_account = connection.external_account or ""
+        self.provider = providers.get(company.provider)
+        self.host = current_app.extensions["sync_admin"].host_adapter
+        self.tokens = _TrackedTokens(ConnectionTokens(connection.id))
+        self.pacer = RedisPacer(
+            get_redis(),
+            self.provider.name,
+            company.provider_company_id,
+            self.provider.limits,
+            window_seconds=int(self.config["SYNC_ADMIN_RATE_WINDOW_SECONDS"]),
+            share=float(self.config["SYNC_ADMIN_RATE_SHARE"]),
+        )
+        self.client = self.provider.build_client(
+            ClientContext(
+                provider_company_id=company.provider_company_id,
+                tokens=self.tokens,
+                pacer=self.pacer,
+                config=self.config,
+                company_name=company.name,
+                provider_connection_id=company.provider_connection_id,
+            )
+        )
+        self.policy = CallPolicy(
+            refresh=self._refresh,
+            on_wait=self._waited,
+            backoff=float(self.config["SYNC_ADMIN_RETRY_BACKOFF_SECONDS"]),
+            max_retries=int(self.config["SYNC_ADMIN_MAX_TRANSIENT_RETRIES"]),
+            max_inline_wait=float(self.config["SYNC_ADMIN_MAX_INLINE_WAIT_SECONDS"]),
+        )
+        self._load_mappings()
+
+    def _load_mappings(self) -> None:
+        rows = session.scalars(select(Mapping).where(Mapping.company_id == self.company.id)).all()
+        self.mappings = {(m.kind, m.host_key): m.provider_id for m in rows}
+        inactive = session.execute(
+            select(ReferenceObject.entity, ReferenceObject.external_id).where(
+                ReferenceObject.company_id == self.company.id,
+                ReferenceObject.active.is_(False),
+            )
+        ).all()
+        self.inactive = {(e, x) for e, x in inactive}
+
+    def _mapping_active(self, kind: MappingKind, key: str) -> bool:
+        entity = MAPPING_ENTITY.get(MappingKind(kind))
+        if entity is None:
+            return True
+        return (str(entity), self.mappings.get((str(kind), key))) not in self.inactive
+
+    def _refresh(self) -> None:
+        try:
+            self.tokens.refresh()
+        except ProviderError as exc:
+            raise Stop(exc.diagnosis, exc.body) from exc
+
+    def _waited(self, seconds: float, d: Diagnosis) -> None:
+        signals.send(
+            signals.rate_limit_waited,
+            provider=self.provider.name,
+            company_id=self.company.id,
+            seconds=seconds,
+        )
+
+    # --- pull -----------------------------------------------------------------------
+
+    def _entities(self) -> set[str] | None:
+        chosen = (self.run.params or {}).get("entities")
+        return {str(e) for e in chosen} if chosen else None
+
+    def _since(self, key: str) -> datetime | None:
+        if self.run.kind != RunKind.INCREMENTAL:
+            return None
+        since = (self.run.params or {}).get("since") or (self.company.cursors or {}).get(key)
+        return datetime.fromisoformat(since) if since else None
+
+    def _pull_phase(self) -> None:
+        chosen = self._entities()
+        pulled = 0
+        specs = [s for s in self.provider.pull_entities() if not chosen or s.entity in chosen]
+        for spec in specs:
+            since = self._since(f"pull:{spec.entity}")
+
+            def pull_all(spec: EntitySpec = spec, since: datetime | None = since) -> int:
+                count = 0
+                for page in self.client.pull(spec.entity, since):
+                    self._store_reference(spec.entity, page)
+                    count += len(page)
+                return count
+
+            try:
+                pulled += self.policy.call(pull_all)
+            except ProviderError as exc:
+                self.problems += 1
+                d = exc.diagnosis
+                self.book.event(
+                    f"Could not import {spec.entity} records: {d.entry.title}: {d.message}",
+                    Level.ERROR,
+                    entity=spec.entity,
+                    direction=Direction.PULL,
+                    catalog_code=d.code,
+                    body=scrub(exc.body),
+                )
+        if specs:
+            self._load_mappings()
+            self.book.milestone(MILESTONE_ACCOUNTS)
+            self.book.event(f"Imported {message_count(pulled, 'reference record')}")
+        self._flush()
+
+    def _store_reference(self, entity: Entity, page: list[Any]) -> None:
+        ids = [str(r.external_id) for r in page]
+        existing = {
+            r.external_id: r
+            for r in session.scalars(
+                select(ReferenceObject).where(
+                    ReferenceObject.company_id == self.company.id,
+                    ReferenceObject.entity == str(entity),
+                    ReferenceObject.external_id.in_(ids),
+                )
+            )
+        }
+        for record in page:
+            row = existing.get(str(record.external_id))
+            if row is None:
+                row = ReferenceObject(
+                    company_id=self.company.id, entity=str(entity), external_id=record.external_id
+                )
+                session.add(row)
+                existing[row.external_id] = row
+            row.name = (record.name or "")[:255]
+            row.code = (getattr(record, "code", "") or "")[:64] or None
+            row.type = (getattr(record, "type", "") or "")[:64] or None
+            row.active = bool(getattr(record, "active", True))
+            row.data = {k: v for k, v in (getattr(record, "raw", None) or {}).items()}
+        self.host.receive(self.company.host_company_key, entity, page)
+        self._heartbeat()
+
+    # --- push ---------------------------------------------------------------------------
+
+    def _push_specs(self) -> list[EntitySpec]:
+        chosen = self._entities()
+        return [s for s in self.provider.push_entities() if not chosen or s.entity in chosen]
+
+    def _push_phase(self) -> None:
+        key = self.company.host_company_key
+        for spec in self._push_specs():
+            since = self._since(str(spec.entity))
+            for chunk in _chunks(self.host.records(key, spec.entity, since), spec.batch_size):
+                self._push_chunk(spec, chunk)
+            self._waiting(spec)
+            self._phase_milestone(spec)
+
+    def _retry_phase(self) -> None:
+        ids = [int(i) for i in (self.run.params or {}).get("result_ids", [])]
+        key = self.company.host_company_key
+        wanted: dict[str, list[str]] = {}
+        for chunk in _chunks(iter(ids), 500):
+            for row in session.scalars(
+                select(SyncResult).where(
+                    SyncResult.id.in_(chunk), SyncResult.company_id == self.company.id
+                )
+            ):
+                if row.excluded or row.link_status == LinkStatus.UNLINKED:
+                    continue
+                wanted.setdefault(row.entity, []).append(row.local_id)
+        self.book.event(f"Retrying {message_count(sum(map(len, wanted.values())), 'record')}")
+        for spec in self.provider.push_entities():
+            local_ids = wanted.get(str(spec.entity), [])
+            for chunk in _chunks(iter(local_ids), spec.batch_size):
+                records = []
+                for local_id in chunk:
+                    record = self.host.record(key, spec.entity, local_id)
+                    if record is None:
+                        self._gone(spec.entity, local_id)
+                    else:
+                        records.append(record)
+                if records:
+                    self._push_chunk(spec, records, force=True)
+            self._waiting(spec)
+            if local_ids:
+                self._phase_milestone(spec)
+
+    def _waiting(self, spec: EntitySpec) -> None:
+        """Records skipped or interrupted in earlier runs: try them again now."""
+        key = self.company.host_company_key
+        stmt = (
+            select(SyncResult.local_id)
+            .where(
+                SyncResult.company_id == self.company.id,
+                SyncResult.entity == str(spec.entity),
+                SyncResult.direction == Direction.PUSH.value,
+                SyncResult.outcome.in_([Outcome.SKIPPED.value, Outcome.PENDING.value]),
+                SyncResult.excluded.is_(False),
+                SyncResult.link_status == LinkStatus.LINKED.value,
+                (SyncResult.run_id != self.run.id) | SyncResult.run_id.is_(None),
+            )
+            .order_by(SyncResult.id)
+        )
+        ids = list(session.scalars(stmt))
+        for chunk in _chunks(iter(ids), spec.batch_size):
+            records = []
+            for local_id in chunk:
+                record = self.host.record(key, spec.entity, local_id)
+                if record is None:
+                    self._gone(spec.entity, local_id)
+                else:
+                    records.append(record)
+            if records:
+                self._push_chunk(spec, records, force=True)
+
+    def _phase_milestone(self, spec: EntitySpec) -> None:
+        specs = self._push_specs()
+        if spec.entity == Entity.CONTACT:
+            self.book.milestone(MILESTONE_CONTACTS)
+        elif specs and spec is specs[-1] and any(s.entity != Entity.CONTACT for s in specs):
+            self.book.milestone(MILESTONE_TRANSACTIONS)
+        self._flush()
+
+    def _push_chunk(self, spec: EntitySpec, records: list[PushRecord], force: bool = False) -> None:
+        entity = spec.entity
+        results = load_results(
+            self.company.id, entity, Direction.PUSH, [r.local_id for r in records]
+        )
+        deps = synced_external_ids(self.company.id, [d for r in records for d in dependencies(r)])
+        items: list[PushItem] = []
+        rows: dict[str, SyncResult] = {}
+        now = utcnow()
+        for record in records:
+            local_id = str(record.local_id)
+            row = results.get(local_id)
+            if row is None:
+                row = SyncResult(
+                    company_id=self.company.id,
+                    entity=str(entity),
+                    direction=Direction.PUSH.value,
+                    local_id=local_id,
+                    outcome=Outcome.PENDING.value,
+                    attempts=0,
+                    facts={},
+                )
+                session.add(row)
+                results[local_id] = row
+            row.label = str(getattr(record, "label", local_id))[:255]
+            if row.excluded or row.link_status == LinkStatus.UNLINKED:
+                continue  # left out: staff excluded the error or unlinked the record
+            digest = payload_hash(record)
+            self.run.total += 1
+            if (
+                not force
+                and row.outcome == Outcome.SYNCED
+                and row.payload_hash == digest
+                and row.external_id
+            ):
+                self.run.done += 1
+                self.run.succeeded += 1
+                continue
+            row.run_id = self.run.id
+            needed = dependencies(record)
+            depends_on = [f"{e}:{i}" for e, i in needed]
+            missing = [
+                (e, i)
+                for e, i in needed
+                if deps.get((str(e), i), ("", None, ""))[0] != Outcome.SYNCED
+                or not deps[(str(e), i)][1]
+            ]
+            if missing:
+                self._skip(row, record, missing, deps, depends_on)
+                continue
+            refs = Refs(
+                records={(str(e), i): deps[(str(e), i)][1] for e, i in needed},
+                mappings=dict(self.mappings),
+            )
+            found = preflight(self.provider, spec, record, refs, self._mapping_active)
+            if found:
+                extra = "; ".join(d.message for d in found[1:])
+                self._fail(row, record, found[0], body=None, extra=extra, depends_on=depends_on)
+                continue
+            row.idempotency_key = idempotency_key(row)
+            row.outcome = Outcome.PENDING.value
+            row.attempts = (row.attempts or 0) + 1
+            row.last_attempt_at = now
+            row.payload_hash = digest
+            row.facts = {"depends_on": depends_on}
+            rows[local_id] = row
+            items.append(
+                PushItem(
+                    record=record,
+                    idempotency_key=row.idempotency_key,
+                    refs=refs,
+                    external_id=row.external_id,
+                    external_version=row.external_version,
+                )
+            )
+        if items:
+            self._flush()  # the idempotency keys are stored before the call
+            self._send(spec, items, rows)
+        self._maybe_flush()
+
+    def _send(self, spec: EntitySpec, items: list[PushItem], rows: dict[str, SyncResult]) -> None:
+        pending = items
+        rounds = 0
+        synced = failed = 0
+        while pending:
+            batch = pending
+            try:
+                outcomes = self.policy.call(
+                    lambda batch=batch: self.client.push(spec.entity, batch)
+                )
+            except ProviderError as exc:
+                for item in batch:
+                    self._fail(rows[item.local_id], item.record, exc.diagnosis, body=exc.body)
+                failed += len(batch)
+                break
+            by_id = {str(o.local_id): o for o in outcomes}
+            again: list[PushItem] = []
+            for item in batch:
+                outcome = by_id.get(str(item.local_id))
+                row = rows[item.local_id]
+                if outcome is None:
+                    d = self.provider.diagnose(502, "")
+                    self._fail(row, item.record, d, body="no answer for this record")
+                    failed += 1
+                elif outcome.ok:
+                    self._synced(row, outcome.external_id, outcome.external_version)
+                    synced += 1
+                elif (
+                    outcome.diagnosis is not None
+                    and retryable(outcome.diagnosis)
+                    and rounds < self.policy.limit(outcome.diagnosis)
+                ):
+                    again.append(item)
+                else:
+                    d = outcome.diagnosis or self.provider.diagnose(400, outcome.body)
+                    self._fail(row, item.record, d, body=outcome.body)
+                    failed += 1
+            pending = again
+            if pending:
+                rounds += 1
+                self.policy.retries += 1
+                self.policy.sleep(self.policy.delay(rounds))
+        self.book.event(
+            f"Pushed {message_count(len(items), str(spec.entity))}: {synced} synced, {failed} failed",
+            Level.INFO if not failed else Level.WARNING,
+            entity=spec.entity,
+            direction=Direction.PUSH,
+        )
+
+    # --- ledger outcomes ------------------------------------------------------------------
+
+    def _synced(self, row: SyncResult, external_id: str | None, version: str | None) -> None:
+        now = utcnow()
+        row.outcome = Outcome.SYNCED.value
+        row.external_id = external_id or row.external_id
+        row.external_version = version or row.external_version
+        row.catalog_code = row.category = row.details = row.response_body = None
+        row.blocked_by = None
+        row.last_success_at = now
+        row.last_attempt_at = now
+        self.book.record(True)
+        self.run.done += 1
+        self.run.succeeded += 1
+        self.unwritten += 1
+
+    def _fail(
+        self,
+        row: SyncResult,
+        record: Any,
+        d: Diagnosis,
+        *,
+        body: str | None,
+        extra: str = "",
+        depends_on: list[str] | None = None,
+    ) -> None:
+        row.run_id = self.run.id
+        row.outcome = Outcome.FAILED.value
+        row.catalog_code = d.code
+        row.category = str(d.category)
+        row.details = (d.message + (f"; {extra}" if extra else ""))[:4000]
+        facts = dict(d.facts)
+        facts["depends_on"] = (
+            depends_on if depends_on is not None else (row.facts or {}).get("depends_on", [])
+        )
+        row.facts = facts
+        row.response_body = scrub(body)
+        row.blocked_by = None
+        row.last_attempt_at = utcnow()
+        self.book.record(False)
+        self.run.done += 1
+        self.run.failed += 1
+        self.unwritten += 1
+        self.book.event(
+            f"{_label(row.entity)} {row.label or row.local_id}: {d.entry.title}: {d.message}"[
+                :4000
+            ],
+            Level.ERROR,
+            entity=row.entity,
+            direction=Direction.PUSH,
+            local_id=row.local_id,
+            catalog_code=d.code,
+            body=scrub(body),
+        )
+
+    def _skip(
+        self,
+        row: SyncResult,
+        record: Any,
+        missing: list[tuple[Entity, str]],
+        deps: dict[tuple[str, str], tuple[str, str | None, str]],
+        depends_on: list[str],
+    ) -> None:
+        entity, local_id = missing[0]
+        state = deps.get((str(entity), local_id), ("not synced", None, ""))[0]
+        if state == Outcome.PENDING:
+            state = "not synced yet"
+        blocked = f"{entity}:{local_id}"
+        message = f"{entity} {local_id} is {state}; this record waits for it"
+        repeated = row.outcome == Outcome.SKIPPED and row.blocked_by == blocked
+        d = diagnosis("sync_admin.dependency_not_synced", message)
+        row.outcome = Outcome.SKIPPED.value
+        row.catalog_code = d.code
+        row.category = str(d.category)
+        row.details = message
+        row.blocked_by = blocked[:100]
+        row.facts = {**d.facts, "depends_on": depends_on}
+        row.response_body = None
+        row.last_attempt_at = utcnow()
+        self.run.done += 1
+        self.run.skipped += 1
+        self.unwritten += 1
+        if not repeated:
+            self.book.event(
+                f"{_label(row.entity)} {row.label or row.local_id} skipped: {message}",
+                Level.WARNING,
+                entity=row.entity,
+                direction=Direction.PUSH,
+                local_id=row.local_id,
+                catalog_code=d.code,
+            )
+
+    def _gone(self, entity: Entity, local_id: str) -> None:
+        row = load_results(self.company.id, entity, Direction.PUSH, [local_id]).get(local_id)
+        if row is None:
+            return
+        self.run.total += 1
+        d = diagnosis("sync_admin.deleted_in_host", f"{entity} {local_id} was deleted")
+        self._fail(row, None, d, body=None)
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _heartbeat(self) -> None:
+        self.run.heartbeat_at = utcnow()
+
+    def _flush(self) -> None:
+        self.book.flush()
+        self.run.heartbeat_at = utcnow()
+        if self.run.failed or self.problems:
+            self.run.flag = RunFlag.ORANGE.value
+        session.commit()
+        self.unwritten = 0
+
+    def _maybe_flush(self) -> None:
+        limit = int(self.config["SYNC_ADMIN_WRITE_BATCH"])
+        if self.unwritten >= limit or self.book.pending >= limit:
+            self._flush()
+
+    # --- endings ----------------------------------------------------------------------------
+
+    def _reschedule(self, wait: Reschedule) -> dict[str, Any]:
+        from ..services.runs import enqueue
+
+        run = self.run
+        at = utcnow() + timedelta(seconds=wait.seconds)
+        self.book.event(
+            f"{self.provider.label} asked to wait {wait.seconds:.0f} s "
+            f"({wait.diagnosis.entry.title}); the sync continues at {at:%H:%M:%S} UTC",
+            Level.WARNING,
+            catalog_code=wait.diagnosis.code,
+        )
+        self._waited(wait.seconds, wait.diagnosis)
+        self.book.flush()
+        run.status = RunStatus.QUEUED.value
+        run.not_before = at
+        run.message = f"re-scheduled: rate limited for {wait.seconds:.0f} s"
+        session.commit()
+        enqueue(run, at=at)
+        return {"run_id": run.id, "status": run.status, "not_before": at.isoformat()}
+
+    def _finish(self, stopped: Stop | None, internal: bool = False) -> dict[str, Any]:
+        run, company = self.run, self.company
+        now = utcnow()
+        errors = run.failed + self.problems
+        if stopped is not None:
+            d = stopped.diagnosis
+            self.book.milestone(
+                f"Data sync stopped: {d.entry.title}: {d.message}"[:4000],
+                Level.ERROR,
+                catalog_code=d.code,
+                body=scrub(stopped.body) or None,
+            )
+            if d.category in (Category.AUTH_REVOKED, Category.AUTH_EXPIRED) and not internal:
+                self._connection_dead(d)
+            run.status = RunStatus.FAILED.value
+            run.message = d.message[:2000]
+        else:
+            level = Level.SUCCESS if not errors else Level.WARNING
+            text = MILESTONE_FINISHED
+            if errors:
+                text += f" with {message_count(errors, 'error')}"
+            self.book.milestone(text, level)
+            run.status = RunStatus.SUCCEEDED.value
+            run.message = f"{run.succeeded} synced, {run.failed} failed, {run.skipped} skipped"
+        run.flag = (RunFlag.RED if stopped is not None or errors else RunFlag.BLUE).value
+        run.finished_at = now
+        run.not_before = None
+        company.last_synced_at = now
+        mapping_changed = company.mapping_changed_at and company.mapping_changed_at > self.started
+        if stopped is None:
+            company.last_successful_sync_at = now
+            if run.kind != RunKind.RETRY:
+                cursors = dict(company.cursors or {})
+                stamp = self.started.isoformat()
+                for spec in self.provider.entities:
+                    if not self._entities() or spec.entity in self._entities():
+                        key = str(spec.entity)
+                        cursors[f"pull:{key}" if spec.direction == Direction.PULL else key] = stamp
+                company.cursors = cursors
+        healthy = stopped is None and not errors and not mapping_changed
+        company.status = (CompanyStatus.SYNCED if healthy else CompanyStatus.NEEDS_RESYNC).value
+        self.book.flush()
+        session.commit()
+        signals.send(signals.run_finished, run_id=run.id)
+        return {
+            "run_id": run.id,
+            "status": run.status,
+            "flag": run.flag,
+            "succeeded": run.succeeded,
+            "failed": run.failed,
+            "skipped": run.skipped,
+        }
+
+    def _connection_dead(self, d: Diagnosis) -> None:
+        connection = getattr(self, "connection", None) or self.company.connection
+        if connection is None:
+            return
+        session.refresh(connection)
+        if connection.status != ConnectionStatus.NEEDS_RECONNECT:
+            connection.status = ConnectionStatus.NEEDS_RECONNECT.value
+            connection.last_error = d.message[:2000]
+        signals.send(
+            signals.token_refresh_failed,
+            provider=self.company.provider,
+            connection_id=connection.id,
+        )
+        signals.send(signals.connection_needs_reconnect, connection_id=connection.id)
+
+
+def finish_run_timed_out(run: Run) -> None:
+    """The sweeper's verdict on a run past its timeout: failed, red, company needs resync."""
+    seconds = int(current_app.config["SYNC_ADMIN_RUN_TIMEOUT_SECONDS"])
+    book = Logbook(run.company, run.id)
+    d = diagnosis("sync_admin.run_timed_out", f"the run did not finish within {seconds} s")
+    book.milestone(
+        f"Data sync stopped: {d.entry.title}: {d.message}", Level.ERROR, catalog_code=d.code
+    )
+    run.status = RunStatus.FAILED.value
+    run.flag = RunFlag.RED.value
+    run.message = d.message
+    run.finished_at = utcnow()
+    run.company.status = CompanyStatus.NEEDS_RESYNC.value
+    book.flush()
+    session.commit()
+    signals.send(signals.run_finished, run_id=run.id)
+
+
+def _note(message: str) -> Diagnosis:
+    return diagnosis("sync_admin.not_ready", message)
+
+
+def _label(entity: str) -> str:
+    return str(entity).replace("_", " ").capitalize()
+
+
+def message_count(n: int, noun: str) -> str:
+    noun = noun.replace("_", " ")
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _chunks(iterable: Iterable[Any] | Iterator[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(iterable)
+    while chunk := list(islice(it, max(1, size))):
+        yield chunk
