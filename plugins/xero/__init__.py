@@ -1,0 +1,1 @@
+"""Lets pytest import this plugin's tests as the package ``xero.tests`` (no clash with quickbooks')."""
