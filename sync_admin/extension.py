@@ -83,6 +83,9 @@ class SyncAdmin:
         app.extensions["sync_admin"] = self
 
         app.register_blueprint(_assets_blueprint())
+        from .csp import init_csp
+
+        init_csp(app)
         from .cli import sync_admin_group
 
         app.cli.add_command(sync_admin_group)

@@ -103,6 +103,16 @@ CASES: list[Case] = [
     ),
 ]
 
+CASES += [
+    Case("LogsView.index", "GET", "read", lambda w: "/sync-admin/logs/"),
+    Case(
+        "LogsView.detail",
+        "GET",
+        "read",
+        lambda w: f"/sync-admin/logs/detail?company_id={w.company}",
+    ),
+]
+
 PUBLIC = {"sync_admin.static", "sync_admin.provider_logo"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_appbuilder import BaseView
 
 from ..security import ADMINISTER, CONNECT, OPERATE, PERMISSION_VIEW, READ, can
@@ -37,4 +38,6 @@ class SyncView(BaseView):
 
     def render(self, template: str, **context: Any) -> str:
         context.setdefault("can", can)
+        # Links to screens a host may not register are shown only when they exist.
+        context.setdefault("sa_endpoints", current_app.view_functions)
         return self.render_template(template, **context)
