@@ -21,7 +21,13 @@ def test_tiny_provider_is_discovered_and_validated(tiny_installed: None) -> None
     assert "tiny" in found
     tiny = found["tiny"]
     assert tiny.label == "Tiny Books"
-    assert [s.entity.value for s in tiny.entities] == ["account", "contact"]
+    assert [s.entity.value for s in tiny.entities] == [
+        "account",
+        "item",
+        "contact",
+        "invoice",
+        "payment",
+    ]
     assert "sync_admin_tiny.client" not in sys.modules, (
         "importing a plugin must not import its client"
     )

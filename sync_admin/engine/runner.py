@@ -246,6 +246,9 @@ class Runner:
         self._flush()
 
     def _store_reference(self, entity: Entity, page: list[Any]) -> None:
+        # The host writes first, in its own transaction: on SQLite a second writer
+        # would wait for ours.
+        self.host.receive(self.company.host_company_key, entity, page)
         ids = [str(r.external_id) for r in page]
         existing = {
             r.external_id: r
@@ -270,8 +273,7 @@ class Runner:
             row.type = (getattr(record, "type", "") or "")[:64] or None
             row.active = bool(getattr(record, "active", True))
             row.data = {k: v for k, v in (getattr(record, "raw", None) or {}).items()}
-        self.host.receive(self.company.host_company_key, entity, page)
-        self._heartbeat()
+        self._flush()
 
     # --- push ---------------------------------------------------------------------------
 

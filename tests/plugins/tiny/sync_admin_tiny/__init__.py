@@ -68,6 +68,57 @@ CATALOG = Catalog(
             max_retries=10,
             http_statuses=(500, 502, 503),
         ),
+        CatalogEntry(
+            code="tiny.busy",
+            category=Category.TRANSIENT_SERVER,
+            title="Tiny Books was busy with this record",
+            meaning="The record could not be saved this time; saving it again works.",
+            fix=("Nothing to do: the record is retried automatically.",),
+            action=Action.WAIT,
+            retryable=True,
+            max_retries=10,
+            provider_codes=("BUSY",),
+        ),
+        CatalogEntry(
+            code="tiny.throttled",
+            category=Category.RATE_LIMITED,
+            title="Too many requests",
+            meaning="Tiny Books limits requests per book per minute.",
+            fix=("Nothing to do: the sync waits and continues.",),
+            action=Action.WAIT,
+            retryable=True,
+            http_statuses=(429,),
+        ),
+        CatalogEntry(
+            code="tiny.malformed",
+            category=Category.MALFORMED_RESPONSE,
+            title="Tiny Books answered with an unreadable body",
+            meaning="The answer was HTML, empty or cut off.",
+            fix=("Nothing to do: the request is retried automatically.",),
+            action=Action.WAIT,
+            retryable=True,
+            max_retries=10,
+            http_statuses=(200,),
+            body_kinds=("html", "empty", "truncated"),
+        ),
+        CatalogEntry(
+            code="tiny.not_found",
+            category=Category.NOT_FOUND,
+            title="Referenced record not found",
+            meaning="The record refers to a contact, invoice or item Tiny Books does not have.",
+            fix=("Sync the referenced record first, then retry.",),
+            action=Action.RETRY,
+            provider_codes=("MISSING",),
+        ),
+        CatalogEntry(
+            code="tiny.overpaid",
+            category=Category.BUSINESS_RULE,
+            title="Payment larger than the invoice balance",
+            meaning="Tiny Books refuses a payment above what is still owed.",
+            fix=("Correct the payment amount in the host product, then retry.",),
+            action=Action.EDIT_RECORD,
+            provider_codes=("OVERPAID",),
+        ),
     ],
 )
 
@@ -80,12 +131,29 @@ class TinyProvider(Provider):
     description = "A test provider."
     entities = (
         EntitySpec(Entity.ACCOUNT, "Account", Direction.PULL, incremental="none"),
+        EntitySpec(Entity.ITEM, "Item", Direction.PULL, incremental="none"),
         EntitySpec(
             Entity.CONTACT,
             "Contact",
             Direction.PUSH,
             field_limits={"name": 40},
             required=("name",),
+            batch_size=10,
+        ),
+        EntitySpec(
+            Entity.INVOICE,
+            "Invoice",
+            Direction.PUSH,
+            depends_on=(Entity.CONTACT,),
+            field_limits={"number": 21, "lines.description": 100},
+            required=("number",),
+            batch_size=10,
+        ),
+        EntitySpec(
+            Entity.PAYMENT,
+            "Payment",
+            Direction.PUSH,
+            depends_on=(Entity.INVOICE,),
             batch_size=10,
         ),
     )
@@ -98,6 +166,7 @@ class TinyProvider(Provider):
         ProviderSetting("BASE_URL", "http://127.0.0.1:5999", "Base URL of the Tiny Books API."),
         ProviderSetting("CLIENT_ID", "tiny-client", "OAuth client id."),
         ProviderSetting("CLIENT_SECRET", "tiny-secret", "OAuth client secret.", secret=True),
+        ProviderSetting("TIMEOUT", 30.0, "Seconds to wait for an answer."),
     )
     webhook_signature_header = "x-tiny-signature"
 

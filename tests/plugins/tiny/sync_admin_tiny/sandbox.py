@@ -1,5 +1,18 @@
 """Tiny Books' sandbox: an OAuth server with rotating refresh tokens, a few
-accounts, and contacts whose names must be unique."""
+accounts and items, contacts whose names must be unique, invoices and payments.
+
+Every write element carries an idempotency ``key``: a key seen before returns
+the first answer, so a retried request never creates a duplicate.
+
+Fault injection for the reliability tests (``state["faults"]``, or
+``POST /_sandbox/faults`` with a JSON list): each fault matches a path suffix
+and fires ``times`` times: ``status`` + ``body`` + ``headers`` (a 429 with
+``Retry-After``, a 500 HTML page, an empty or truncated body), or
+``commit_then_sleep`` seconds (the write is stored, the answer comes too late).
+``state["busy"]`` names records whose element fails with a retryable BUSY error
+that many times. ``per_window``/``window_seconds`` set the rate limit (moving
+window, 429 with Retry-After beyond it); ``GET /_sandbox/stats`` counts calls.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +27,15 @@ from urllib.parse import urlencode
 from flask import Flask, abort, jsonify, redirect, request
 
 
-def create_sandbox(*, access_ttl: int = 3600, grace_seconds: int = 0, **_: Any) -> Flask:
+def create_sandbox(
+    *,
+    access_ttl: int = 3600,
+    grace_seconds: int = 0,
+    per_window: int | None = None,
+    window_seconds: float = 60.0,
+    latency: float = 0.0,
+    **_: Any,
+) -> Flask:
     app = Flask("tiny_sandbox")
     lock = threading.Lock()
     state: dict[str, Any] = {
@@ -23,7 +44,23 @@ def create_sandbox(*, access_ttl: int = 3600, grace_seconds: int = 0, **_: Any) 
         "refresh": {},  # refresh token -> {"replaced_at": float | None, "successor": str | None}
         "token_calls": 0,
         "contacts": {},
+        "invoices": {},
+        "payments": {},
         "by_key": {},
+        "items": {
+            "1": {"id": 1, "name": "Dues", "active": True},
+            "2": {"id": 2, "name": "Old fee", "active": False},
+            "3": {"id": 3, "name": "Events", "active": True},
+        },
+        "faults": [],
+        "busy": {},
+        "calls": 0,
+        "throttled": 0,
+        "writes": 0,
+        "hits": [],
+        "per_window": per_window,
+        "window_seconds": window_seconds,
+        "latency": latency,
     }
     app.config["TINY_STATE"] = state
 
@@ -98,6 +135,153 @@ def create_sandbox(*, access_ttl: int = 3600, grace_seconds: int = 0, **_: Any) 
         if state["access"].get(token, 0) < time.time():
             abort(401)
 
+    @app.before_request
+    def _faults() -> Any:
+        if request.path.startswith("/_sandbox") or not request.path.startswith("/books/"):
+            return None
+        with lock:
+            state["calls"] += 1
+            now = time.time()
+            limit = state["per_window"]
+            if limit:
+                window = state["window_seconds"]
+                hits = [t for t in state["hits"] if t > now - window]
+                state["hits"] = hits
+                if len(hits) >= limit:
+                    state["throttled"] += 1
+                    wait = max(0.01, hits[0] + window - now)
+                    return (
+                        jsonify(code="THROTTLED", message="Too many requests"),
+                        429,
+                        {"Retry-After": f"{wait:.3f}"},
+                    )
+                hits.append(now)
+            for fault in state["faults"]:
+                if fault.get("times", 0) > 0 and request.path.endswith(fault["path"]):
+                    if "commit_then_sleep" in fault:
+                        return None  # handled after the write (see _late)
+                    fault["times"] -= 1
+                    if fault.get("status") == 429:
+                        state["throttled"] += 1
+                    return fault.get("body", ""), fault["status"], fault.get("headers", {})
+        if state["latency"]:
+            time.sleep(state["latency"])
+        return None
+
+    @app.after_request
+    def _late(response: Any) -> Any:
+        for fault in state["faults"]:
+            if (
+                "commit_then_sleep" in fault
+                and fault.get("times", 0) > 0
+                and request.path.endswith(fault["path"])
+                and response.status_code == 200
+            ):
+                fault["times"] -= 1
+                time.sleep(fault["commit_then_sleep"])
+        return response
+
+    @app.post("/_sandbox/faults")
+    def set_faults() -> Any:
+        state["faults"] = list(request.get_json())
+        return jsonify(ok=True)
+
+    @app.post("/_sandbox/limit")
+    def set_limit() -> Any:
+        body = request.get_json()
+        state["per_window"] = body.get("per_window")
+        state["window_seconds"] = float(body.get("window_seconds", 60))
+        state["hits"] = []
+        return jsonify(ok=True)
+
+    @app.get("/_sandbox/stats")
+    def stats() -> Any:
+        return jsonify(
+            calls=state["calls"],
+            throttled=state["throttled"],
+            writes=state["writes"],
+            token_calls=state["token_calls"],
+            contacts=len(state["contacts"]),
+            invoices=len(state["invoices"]),
+            payments=len(state["payments"]),
+        )
+
+    @app.get("/books/<book>/items")
+    def items(book: str) -> Any:
+        _check_bearer()
+        return jsonify(list(state["items"].values()))
+
+    def _write(elements: list[dict[str, Any]], make: Any) -> Any:
+        answers = []
+        with lock:
+            state["writes"] += 1
+            for element in elements:
+                if element["key"] in state["by_key"]:
+                    answers.append(state["by_key"][element["key"]])
+                    continue
+                label = element.get("name") or element.get("number") or ""
+                if state["busy"].get(label, 0) > 0:
+                    state["busy"][label] -= 1
+                    answers.append(
+                        {"status": 503, "error": {"code": "BUSY", "message": f"{label} is busy"}}
+                    )
+                    continue  # not stored under the key: the element did not happen
+                answer = make(element)
+                state["by_key"][element["key"]] = answer
+                answers.append(answer)
+        return jsonify(answers)
+
+    def _missing(what: str, ref: Any) -> dict[str, Any]:
+        return {"error": {"code": "MISSING", "message": f"{what} {ref} does not exist"}}
+
+    @app.post("/books/<book>/invoices")
+    def create_invoices(book: str) -> Any:
+        _check_bearer()
+
+        def make(element: dict[str, Any]) -> dict[str, Any]:
+            if str(element.get("contact")) not in state["contacts"]:
+                return _missing("contact", element.get("contact"))
+            for line in element.get("lines", []):
+                item = state["items"].get(str(line.get("item")))
+                if item is None or not item["active"]:
+                    return _missing("item", line.get("item"))
+            total = sum(float(line["amount"]) for line in element.get("lines", []))
+            answer = {
+                "id": len(state["invoices"]) + 1,
+                "number": element["number"],
+                "contact": element["contact"],
+                "balance": total,
+            }
+            state["invoices"][str(answer["id"])] = answer
+            return answer
+
+        return _write(request.get_json(), make)
+
+    @app.post("/books/<book>/payments")
+    def create_payments(book: str) -> Any:
+        _check_bearer()
+
+        def make(element: dict[str, Any]) -> dict[str, Any]:
+            for app_ in element.get("applications", []):
+                invoice = state["invoices"].get(str(app_.get("invoice")))
+                if invoice is None:
+                    return _missing("invoice", app_.get("invoice"))
+                if float(app_["amount"]) > invoice["balance"] + 1e-9:
+                    return {
+                        "error": {
+                            "code": "OVERPAID",
+                            "message": f"payment {app_['amount']} exceeds balance "
+                            f"{invoice['balance']:.2f}",
+                        }
+                    }
+            for app_ in element.get("applications", []):
+                state["invoices"][str(app_["invoice"])]["balance"] -= float(app_["amount"])
+            answer = {"id": len(state["payments"]) + 1, "amount": element["amount"]}
+            state["payments"][str(answer["id"])] = answer
+            return answer
+
+        return _write(request.get_json(), make)
+
     @app.get("/books/<book>/accounts")
     def accounts(book: str) -> Any:
         _check_bearer()
@@ -108,21 +292,14 @@ def create_sandbox(*, access_ttl: int = 3600, grace_seconds: int = 0, **_: Any) 
     @app.post("/books/<book>/contacts")
     def create_contacts(book: str) -> Any:
         _check_bearer()
-        answers = []
-        with lock:
-            for element in request.get_json():
-                if element["key"] in state["by_key"]:
-                    answers.append(state["by_key"][element["key"]])
-                    continue
-                if any(c["name"] == element["name"] for c in state["contacts"].values()):
-                    answer = {
-                        "error": {"code": "DUP", "message": f"name '{element['name']}' is taken"}
-                    }
-                else:
-                    answer = {"id": len(state["contacts"]) + 1, "name": element["name"]}
-                    state["contacts"][str(answer["id"])] = answer
-                state["by_key"][element["key"]] = answer
-                answers.append(answer)
-        return jsonify(answers)
+
+        def make(element: dict[str, Any]) -> dict[str, Any]:
+            if any(c["name"] == element["name"] for c in state["contacts"].values()):
+                return {"error": {"code": "DUP", "message": f"name '{element['name']}' is taken"}}
+            answer = {"id": len(state["contacts"]) + 1, "name": element["name"]}
+            state["contacts"][str(answer["id"])] = answer
+            return answer
+
+        return _write(request.get_json(), make)
 
     return app
