@@ -618,6 +618,7 @@ ENTRIES = [
         facts=(
             r"element=(?P<field>[\w.]+)",
             r"exceeds (?P<limit>\d+) chars",
+            r"Max:(?P<limit>\d+)",
         ),
     ),
     CatalogEntry(

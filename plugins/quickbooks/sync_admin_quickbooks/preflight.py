@@ -1,17 +1,16 @@
-"""QuickBooks checks made before any call (the seed-002 "host checks").
+"""QuickBooks rules checked before any call, beyond what core checks.
 
-Core checks field lengths and required fields from the ``EntitySpec``s; these
-are the rules that need QBO knowledge: every invoice line needs a mapped fee
-item, a payment or credit needs its invoice synced, a write-off needs the Bad
-Debt item. The messages follow seed 002's wording so staff recognise them, and
-carry the facts (invoice number, price, quantity, fee item) the UI groups by.
+Core's preflight (``sync_admin.engine.preflight``) already reports missing or
+inactive mappings (fee item, account, tax rate, Bad Debt item), fields over the
+``EntitySpec`` limits, missing required fields, and records whose invoice or
+contact never synced. Only rules that need QBO knowledge live here.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sync_admin.records import CreditNote, Invoice, Payment, WriteOff
+from sync_admin.records import Contact, CreditNote, Invoice, Payment, WriteOff
 from sync_admin.vocabulary import Entity, MappingKind
 
 if TYPE_CHECKING:
@@ -31,63 +30,34 @@ def bad_debt_item(refs: Refs, write_off: WriteOff) -> str | None:
 
 def check(provider: Any, entity: Entity, record: Any, refs: Refs) -> list[Diagnosis]:
     found: list[Diagnosis] = []
-    if isinstance(record, Invoice | CreditNote):
-        number = record.number
-        for line in record.lines:
-            if not refs.mapping(MappingKind.FEE_ITEM, line.fee_item):
-                label = "Invoice" if isinstance(record, Invoice) else "Credit"
-                found.append(
-                    provider.diagnosis(
-                        "qbo.fee_item_not_mapped",
-                        f"No fee item mapped for line item: {label} #{number}, "
-                        f"fee item '{line.fee_item}', price {line.unit_price}, "
-                        f"quantity {line.quantity}",
-                    )
-                )
-    if isinstance(record, Payment):
-        for application in record.applications:
-            if not refs.external(Entity.INVOICE, application.invoice_id):
-                found.append(
-                    provider.diagnosis(
-                        "qbo.payment_invoice_not_synced",
-                        f"Payment Ref#: {record.reference} Could not find applied invoice "
-                        f"Ref#: {application.invoice_id}",
-                    )
-                )
-        if record.deposit_account and not refs.mapping(MappingKind.ACCOUNT, record.deposit_account):
-            found.append(
-                provider.diagnosis(
-                    "qbo.account_not_mapped",
-                    f"No account mapped for deposit account '{record.deposit_account}' "
-                    f"(Payment Ref#: {record.reference})",
-                )
-            )
-    if (
-        isinstance(record, CreditNote)
-        and record.applied_invoice_id
-        and not refs.external(Entity.INVOICE, record.applied_invoice_id)
-    ):
+    if isinstance(record, Contact) and ":" in record.name:
         found.append(
             provider.diagnosis(
-                "qbo.credit_invoice_not_synced",
-                f"Credit Ref#: {record.number} Could not find applied invoice "
-                f"Ref#: {record.applied_invoice_id}",
+                "qbo.invalid_value",
+                f"Invalid character: QuickBooks display names cannot contain ':' "
+                f"(DisplayName '{record.name}') [element=DisplayName]",
             )
         )
-    if isinstance(record, WriteOff):
-        if not bad_debt_item(refs, record):
-            found.append(
-                provider.diagnosis(
-                    "qbo.bad_debt_not_mapped",
-                    f"No Bad Debt item mapped for the write-off of invoice {record.invoice_id}",
+    if isinstance(record, Invoice | CreditNote):
+        for line in record.lines:
+            if line.quantity < 0 or line.unit_price < 0:
+                found.append(
+                    provider.diagnosis(
+                        "qbo.invalid_value",
+                        f"Line of {record.number} has a negative amount ({line.quantity} x "
+                        f"{line.unit_price}); QuickBooks needs a credit memo for credits "
+                        "[element=Line.Amount]",
+                    )
                 )
-            )
-        if not refs.external(Entity.INVOICE, record.invoice_id):
+                break
+    if isinstance(record, Payment) and record.applications:
+        applied = sum((a.amount for a in record.applications), type(record.amount)(0))
+        if applied > record.amount:
             found.append(
                 provider.diagnosis(
-                    "qbo.invoice_not_found",
-                    f"Invoice not found: the write-off is for invoice {record.invoice_id}, "
-                    "which is not in QuickBooks",
+                    "qbo.total_mismatch",
+                    f"Payment Ref#: {record.reference} applies {applied} to invoices but "
+                    f"is for {record.amount}. Supplied value: {applied}",
                 )
             )
     return found
