@@ -36,7 +36,7 @@ def approve(
         code_challenge_method="S256",
     )
     oauth.verifier = "v" * 64  # type: ignore[attr-defined]
-    url, state = oauth.create_authorization_url(
+    url, _ = oauth.create_authorization_url(
         served.url + "/connect/oauth2", code_verifier=oauth.verifier, state="s-123"
     )
     page = requests.get(url, timeout=5)
