@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
+from rq import RateLimit
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
@@ -88,12 +89,13 @@ def enqueue(run: Run, at: Any = None) -> str | None:
     run.attempts = (run.attempts or 0) + 1
     job_id = f"sync-run-{run.id}-{run.attempts}"
     timeout = int(current_app.config["SYNC_ADMIN_RUN_TIMEOUT_SECONDS"])
+    options = {"job_id": job_id, "job_timeout": timeout, "rate_limit": _rate_limit(run)}
     try:
         queue = get_queue()
         if at is not None:
-            queue.enqueue_at(at, RUN_JOB, run.id, job_id=job_id, job_timeout=timeout)
+            queue.enqueue_at(at, RUN_JOB, run.id, **options)
         else:
-            queue.enqueue(RUN_JOB, run.id, job_id=job_id, job_timeout=timeout)
+            queue.enqueue(RUN_JOB, run.id, **options)
     except RedisError:
         # The row stays queued with no job: the sweeper enqueues it when Redis is back.
         log.warning("could not enqueue run %s; the sweeper will retry", run.id, exc_info=True)
@@ -102,6 +104,29 @@ def enqueue(run: Run, at: Any = None) -> str | None:
     run.job_id = job_id
     session.commit()
     return job_id
+
+
+def _rate_limit(run: Run) -> RateLimit:
+    """RQ's own cap on concurrent runs per connection (one OAuth grant, one app quota):
+    the provider's published concurrency. Runs of one company are already one at a time."""
+    from .. import providers
+
+    company = run.company
+    try:
+        concurrency = providers.get(company.provider).limits.concurrency
+    except Exception:  # a provider no longer installed: its run fails in the engine
+        concurrency = 1
+    key = f"sync-admin:connection:{company.connection_id or f'company-{company.id}'}"
+    return RateLimit(key, concurrency=max(1, int(concurrency)))
+
+
+def _drop_job(job_id: str | None) -> None:
+    if not job_id:
+        return
+    try:
+        Job.fetch(job_id, connection=get_redis()).cancel()
+    except Exception:  # already gone, or finished meanwhile
+        log.debug("could not cancel job %s", job_id, exc_info=True)
 
 
 def _job_alive(job_id: str | None) -> bool:
@@ -131,10 +156,15 @@ def sweep(stale_after: timedelta = timedelta(minutes=2)) -> dict[str, int]:
             continue
         if run.not_before and run.not_before > now:
             continue
-        if _job_alive(run.job_id):
-            continue
         beat = run.heartbeat_at or run.started_at or run.created_at
-        if run.status == RunStatus.RUNNING and now - beat < stale_after:
+        alive = _job_alive(run.job_id)
+        if run.status == RunStatus.RUNNING and alive:
+            if now - beat < stale_after:
+                continue
+            # No heartbeat for a while: the worker died (a SIGKILLed worker leaves its
+            # job STARTED for minutes). Drop the old job; the run resumes from its ledger.
+            _drop_job(run.job_id)
+        elif alive:
             continue
         run.status = RunStatus.QUEUED.value
         session.commit()

@@ -57,6 +57,8 @@ def create_sandbox(
         "calls": 0,
         "throttled": 0,
         "writes": 0,
+        "write_sizes": [],
+        "grace_seconds": grace_seconds,
         "hits": [],
         "per_window": per_window,
         "window_seconds": window_seconds,
@@ -113,7 +115,7 @@ def create_sandbox(
                 if old is None:
                     return jsonify(error="invalid_grant", error_description="Token invalid"), 400
                 replaced = old["replaced_at"]
-                if replaced is not None and time.time() - replaced > grace_seconds:
+                if replaced is not None and time.time() - replaced > state["grace_seconds"]:
                     return jsonify(error="invalid_grant", error_description="Token invalid"), 400
                 issued = _issue()
                 old["replaced_at"] = old["replaced_at"] or time.time()
@@ -215,6 +217,7 @@ def create_sandbox(
         answers = []
         with lock:
             state["writes"] += 1
+            state["write_sizes"].append((request.path.rsplit("/", 1)[-1], len(elements)))
             for element in elements:
                 if element["key"] in state["by_key"]:
                     answers.append(state["by_key"][element["key"]])
