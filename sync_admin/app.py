@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "FAB_UPDATE_PERMS": False,  # and writes the permissions
     "FAB_ADD_SECURITY_API": False,
     "FAB_API_SWAGGER_UI": True,
+    # Scripts reach /api/v1/ with a JWT or one of FAB's API keys ("Bearer sst_...").
+    "FAB_API_KEY_ENABLED": True,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "WTF_CSRF_ENABLED": True,
     "SESSION_COOKIE_HTTPONLY": True,

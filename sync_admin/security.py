@@ -10,9 +10,10 @@ those permissions; the seeds' "Owner or Admin" is ``SyncAdmin``.
 | SyncOperator | yes | yes | | |
 | SyncAdmin | yes | yes | yes | yes |
 
-``operate``: resync, retry, exclude, link, unlink, map. ``connect``: connect,
-reconnect, disconnect, update token user. ``administer``: audit trail, API keys,
-other staff's notification subscriptions.
+``read``: every screen and GET endpoint, including the audit trail, support
+bundles and metrics. ``operate``: resync, retry, exclude, link, unlink, map.
+``connect``: connect, reconnect, disconnect, update token user. ``administer``:
+API keys, other staff's notification subscriptions.
 """
 
 from __future__ import annotations

@@ -101,6 +101,25 @@ CASES: list[Case] = [
         lambda w: f"/sync-admin/integrations/connections/{w.connection}/companies",
         ok=(302,),
     ),
+    Case("AuditView.index", "GET", "read", lambda w: "/sync-admin/audit/?actor=admin"),
+    Case("SupportView.index", "GET", "read", lambda w: f"/sync-admin/support/?org={w.org}"),
+    Case(
+        "SupportView.bundle",
+        "GET",
+        "read",
+        lambda w: f"/sync-admin/support/companies/{w.company}/bundle",
+    ),
+    Case(
+        "StatusApi.status", "GET", "read", lambda w: f"/api/v1/sync/tiny/{w.org}/status", api=True
+    ),
+    Case(
+        "StatusApi.support_bundle",
+        "GET",
+        "read",
+        lambda w: f"/api/v1/sync/companies/{w.company}/support-bundle",
+        api=True,
+    ),
+    Case("MetricsApi.metrics", "GET", "read", lambda w: "/api/v1/sync/metrics", api=True),
 ]
 
 CASES += [
@@ -206,3 +225,43 @@ def test_state_changes_need_a_csrf_token(app: Flask, world: World, client: Any, 
     response = client.open(case.url(world), method=case.method, data=case.data(world))
     assert response.status_code == 400
     assert "CSRF" in response.get_data(as_text=True)
+
+
+# --- the API with a JWT or an API key; the session cookie never changes state -------
+
+
+def _api_headers(app: Flask, client: Any, role: str, auth: str) -> dict[str, str]:
+    from api_support import api_key_for, bearer, jwt_for
+
+    token = jwt_for(client, role) if auth == "jwt" else api_key_for(app, role)
+    return bearer(token)
+
+
+def _call(client: Any, case: Case, world: World, headers: dict[str, str]) -> Any:
+    if case.method == "GET":
+        return client.get(case.url(world), headers=headers)
+    return client.open(case.url(world), method=case.method, json=case.data(world), headers=headers)
+
+
+@pytest.mark.parametrize("auth", ["jwt", "api_key"])
+@pytest.mark.parametrize("role", ROLES[1:])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.api], ids=lambda c: f"{c.method}-{c.endpoint}"
+)
+def test_api_matrix_with_tokens(
+    app: Flask, world: World, client: Any, case: Case, role: str, auth: str
+) -> None:
+    response = _call(client, case, world, _api_headers(app, client, role, auth))
+    if role in GRANTED[case.permission]:
+        assert response.status_code in case.ok, response.get_data(as_text=True)[:500]
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.api], ids=lambda c: f"{c.method}-{c.endpoint}"
+)
+def test_api_refuses_a_bad_token(app: Flask, world: World, client: Any, case: Case) -> None:
+    for token in ("sst_not-a-key", "not.a.jwt"):
+        response = _call(client, case, world, {"Authorization": f"Bearer {token}"})
+        assert response.status_code in (401, 422), (token, response.status_code)

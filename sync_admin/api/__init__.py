@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from .metrics import MetricsApi
+from .status import StatusApi
+
 __all__ = ["APIS"]
 
-APIS: list[type] = []
+APIS: list[type] = [StatusApi, MetricsApi]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .audit import AuditView
 from .integrations import IntegrationsView
 from .logs import LogsView
+from .support import SupportView
 
 __all__ = ["HIDDEN", "MENU"]
 
@@ -11,6 +13,8 @@ __all__ = ["HIDDEN", "MENU"]
 MENU: list[tuple[type, str, str]] = [
     (IntegrationsView, "Integrations", "fa-plug"),
     (LogsView, "Logs", "fa-list"),
+    (AuditView, "Audit trail", "fa-history"),
+    (SupportView, "Support bundles", "fa-life-ring"),
 ]
 
 # Views reachable by link only (detail pages, callbacks).

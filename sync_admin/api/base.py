@@ -1,0 +1,117 @@
+"""The base of every sync-admin API class: one permission view, two ways in.
+
+``SyncReadApi`` answers GETs to a JWT, an API key (FAB's ``sst_`` keys) or the
+session cookie of a logged-in browser. ``SyncWriteApi`` changes state and takes
+a JWT or an API key only: every ``BaseApi`` endpoint is CSRF-exempt, so a
+session cookie there would let any web page trigger it cross-site. FAB OR-s
+``allow_browser_login`` between class and decorator, hence two classes.
+
+Errors become JSON: ``ValidationError`` -> 400 with ``field``, ``NotFound`` ->
+404 (or 400 when it names a field of the request body), ``AlreadyRunning`` -> 409.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app, request
+from flask_appbuilder.api import BaseApi
+from werkzeug.wrappers import Response
+
+from ..db import session
+from ..errors import AlreadyRunning, NotFound, SyncAdminError, ValidationError
+from ..security import ADMINISTER, CONNECT, OPERATE, PERMISSION_VIEW, READ
+from ..services.audit import Actor
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SyncReadApi", "SyncWriteApi", "api_actor", "handle_errors", "iso", "json_body"]
+
+
+class _SyncApi(BaseApi):
+    version = "v1"
+    class_permission_name = PERMISSION_VIEW
+    operate_methods: tuple[str, ...] = ()
+    connect_methods: tuple[str, ...] = ()
+    administer_methods: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        mapping: dict[str, str] = {}
+        for attr in dir(type(self)):
+            func = getattr(type(self), attr, None)
+            if callable(func) and hasattr(func, "_urls"):
+                mapping[attr] = READ
+        mapping.update({m: OPERATE for m in self.operate_methods})
+        mapping.update({m: CONNECT for m in self.connect_methods})
+        mapping.update({m: ADMINISTER for m in self.administer_methods})
+        self.method_permission_name = mapping
+        super().__init__()
+
+
+class SyncReadApi(_SyncApi):
+    """GET endpoints: JWT, API key or the browser's session cookie."""
+
+    allow_browser_login = True
+
+
+class SyncWriteApi(_SyncApi):
+    """State-changing endpoints: JWT or API key only, never the session cookie."""
+
+    allow_browser_login = False
+
+
+def handle_errors(func: Callable[..., Response]) -> Callable[..., Response]:
+    """Turn the plugin's exceptions into JSON answers; anything else is a logged 500."""
+
+    @functools.wraps(func)
+    def wrapper(self: BaseApi, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return func(self, *args, **kwargs)
+        except ValidationError as exc:
+            session.rollback()
+            return self.response(400, message=exc.message, field=exc.field)
+        except NotFound as exc:
+            session.rollback()
+            # A missing object named in the request body is bad input; in the path, 404.
+            code = 404 if exc.field in (request.view_args or {}) or exc.field is None else 400
+            return self.response(code, message=exc.message, field=exc.field)
+        except AlreadyRunning as exc:
+            session.rollback()
+            return self.response(
+                409, message=str(exc), run_id=exc.run_id, company_id=exc.company_id
+            )
+        except SyncAdminError as exc:
+            session.rollback()
+            return self.response(400, message=str(exc))
+        except Exception:
+            session.rollback()
+            log.exception("API %s failed", request.path)
+            return self.response(500, message="internal error; see the server log")
+
+    return wrapper
+
+
+def api_actor() -> Actor:
+    """The user behind the JWT, API key or session, as the audit trail's actor."""
+    user = current_app.appbuilder.sm.current_user
+    if user is None:
+        return Actor(name="anonymous", source="api", remote_addr=request.remote_addr)
+    return Actor(name=user.username, id=user.id, source="api", remote_addr=request.remote_addr)
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 saying what is wrong with it."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError("the body must be a JSON object (Content-Type: application/json)")
+    if not isinstance(data, dict):
+        raise ValidationError("the body must be a JSON object, not a list or a value")
+    return data
+
+
+def iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,54 @@
+"""Support bundles: a download per company, for escalations (seed 004)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+from flask_appbuilder import expose, has_access
+from sqlalchemy import select
+
+from ..api.status import bundle_response
+from ..db import session
+from ..errors import NotFound
+from ..models import Company, Organization
+from ..services.audit import current_actor
+from ..services.support_bundle import build_bundle
+from .base import SyncView
+
+__all__ = ["SupportView"]
+
+
+class SupportView(SyncView):
+    route_base = "/sync-admin/support"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        organizations = session.scalars(select(Organization).order_by(Organization.name)).all()
+        wanted = request.args.get("org", type=int)
+        org = next((o for o in organizations if o.id == wanted), None) or (
+            organizations[0] if organizations else None
+        )
+        companies = (
+            session.scalars(
+                select(Company)
+                .where(Company.organization_id == org.id)
+                .order_by(Company.provider, Company.name)
+            ).all()
+            if org
+            else []
+        )
+        return self.render(
+            "sync_admin/support.html", organizations=organizations, org=org, companies=companies
+        )
+
+    @expose("/companies/<int:company_id>/bundle")
+    @has_access
+    def bundle(self, company_id: int) -> Any:
+        try:
+            bundle = build_bundle(company_id, actor=current_actor("view"))
+        except NotFound:
+            abort(404)
+        return bundle_response(bundle)
