@@ -130,6 +130,53 @@ CASES += [
         "read",
         lambda w: f"/sync-admin/logs/detail?company_id={w.company}",
     ),
+    Case("DataFeedView.index", "GET", "read", lambda w: "/sync-admin/data-feed/"),
+    Case("DataFeedView.progress", "GET", "read", lambda w: "/sync-admin/data-feed/progress.json"),
+    Case(
+        "DataFeedView.resync",
+        "POST",
+        "operate",
+        lambda w: f"/sync-admin/data-feed/{w.company}/resync",
+        ok=(302,),
+    ),
+    Case(
+        "DataFeedView.resync_selected",
+        "POST",
+        "operate",
+        lambda w: "/sync-admin/data-feed/resync",
+        data=lambda w: {"company_ids": [w.company]},
+        ok=(302,),
+    ),
+    Case(
+        "DataFeedView.resync_all",
+        "POST",
+        "operate",
+        lambda w: "/sync-admin/data-feed/resync-all",
+        ok=(302,),
+    ),
+    Case(
+        "DataFeedView.unlink",
+        "POST",
+        "connect",
+        lambda w: f"/sync-admin/data-feed/{w.company}/unlink",
+        ok=(302,),
+    ),
+    Case(
+        "DataFeedView.token_user",
+        "GET",
+        "connect",
+        lambda w: f"/sync-admin/data-feed/connections/{w.connection}/token-user",
+    ),
+    Case(
+        "DataFeedView.token_user",
+        "POST",
+        "connect",
+        lambda w: f"/sync-admin/data-feed/connections/{w.connection}/token-user",
+        data=lambda w: {"user_id": "999999"},
+        ok=(400,),
+    ),
+    Case("CompanyView.show", "GET", "read", lambda w: f"/sync-admin/companies/{w.company}"),
+    Case("RunsView.index", "GET", "read", lambda w: f"/sync-admin/runs/?company_id={w.company}"),
 ]
 
 PUBLIC = {"sync_admin.static", "sync_admin.provider_logo"}

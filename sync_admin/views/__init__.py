@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from .audit import AuditView
+from .company import CompanyView
+from .datafeed import DataFeedView
 from .integrations import IntegrationsView
 from .logs import LogsView
+from .runs import RunsView
 from .support import SupportView
 
 __all__ = ["HIDDEN", "MENU"]
@@ -12,10 +15,12 @@ __all__ = ["HIDDEN", "MENU"]
 # (view class, menu name, Font Awesome icon), in menu order.
 MENU: list[tuple[type, str, str]] = [
     (IntegrationsView, "Integrations", "fa-plug"),
+    (DataFeedView, "Data Feed", "fa-exchange"),
     (LogsView, "Logs", "fa-list"),
+    (RunsView, "Runs", "fa-tasks"),
     (AuditView, "Audit trail", "fa-history"),
     (SupportView, "Support bundles", "fa-life-ring"),
 ]
 
 # Views reachable by link only (detail pages, callbacks).
-HIDDEN: list[type] = []
+HIDDEN: list[type] = [CompanyView]

@@ -56,12 +56,76 @@
     }, true);
   }
 
+  var STATUS_TEXT = { synced: "Synced", needs_resync: "Needs Resync", syncing: "Syncing" };
+
+  function text(tag, value, className) {
+    var node = document.createElement(tag);
+    node.textContent = value;  /* never innerHTML: company names are data */
+    if (className) { node.className = className; }
+    return node;
+  }
+
+  /* Data Feed: poll the progress endpoint while the page is open. */
+  function renderProgress(data) {
+    var live = document.getElementById("sa-live");
+    var running = data.running || [];
+    live.hidden = running.length === 0;
+    document.getElementById("sa-live-count").textContent = running.length;
+    document.getElementById("sa-live-done").textContent = data.done;
+    document.getElementById("sa-live-total").textContent = data.total;
+    var bar = document.getElementById("sa-live-bar");
+    bar.setAttribute("aria-valuenow", data.done);
+    bar.setAttribute("aria-valuemax", data.total);
+    bar.firstElementChild.style.width = (data.total ? Math.round(100 * data.done / data.total) : 0) + "%";
+    var list = document.getElementById("sa-live-running");
+    list.replaceChildren();
+    running.forEach(function (run) {
+      list.appendChild(text("li", run.company + ": " + run.status + ", " + run.done + " / " + run.total + " records"));
+    });
+    var recentPanel = document.getElementById("sa-recent-panel");
+    var recent = document.getElementById("sa-recent");
+    recent.replaceChildren();
+    (data.recent || []).forEach(function (run) {
+      var item = text("li", run.company + ": " + run.status + " (" + run.done + " records, " + run.failed + " failed) ", "list-group-item sa-recent-item");
+      var when = document.createElement("time");
+      when.className = "sa-time";
+      when.setAttribute("datetime", run.finished_at);
+      item.appendChild(when);
+      recent.appendChild(item);
+    });
+    recentPanel.hidden = recent.children.length === 0;
+    renderTimes(recent);
+    var statuses = data.statuses || {};
+    Object.keys(statuses).forEach(function (id) {
+      var cell = document.querySelector("tr[data-company-id='" + id + "'] .sa-status");
+      if (cell) {
+        cell.className = "sa-status sa-status-" + statuses[id];
+        cell.textContent = STATUS_TEXT[statuses[id]] || statuses[id];
+      }
+    });
+  }
+
+  function pollProgress() {
+    var root = document.querySelector("[data-progress-url]");
+    if (!root) { return; }
+    var url = root.getAttribute("data-progress-url");
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { if (data) { renderProgress(data); } })
+        .catch(function () { /* the next tick tries again */ })
+        .finally(function () { setTimeout(tick, document.hidden ? 10000 : 2000); });
+    }
+    tick();
+  }
+
   window.syncAdmin = { renderTimes: renderTimes };
 
   document.addEventListener("DOMContentLoaded", function () {
     renderTimes(document);
     wireSelectAll();
     wireConfirm();
+    pollProgress();
     setInterval(function () { renderTimes(document); }, 30000);
   });
 })();
