@@ -19,6 +19,9 @@ __all__ = ["PERIODIC", "periodic_jobs", "run_scheduler"]
 # (dotted path of the job, seconds between runs). Later modules append theirs.
 PERIODIC: list[tuple[str, int | Callable[[Flask], int]]] = [
     ("sync_admin.jobs.sweep", 60),
+    ("sync_admin.jobs.schedule_incremental", 60),
+    ("sync_admin.jobs.refresh_tokens", 300),
+    ("sync_admin.jobs.mark_needs_resync", 300),
 ]
 
 
