@@ -1,10 +1,10 @@
 """Checks before any Xero call: what Xero would refuse, reported without spending a call.
 
-Core's preflight checks the declared field limits and required fields; these
-are Xero's own rules on top: documents need lines with descriptions and a due
-date, every line needs a mapped item or account, payments and reconciliations
-need a mapped bank account, amounts must be positive, and Xero refuses
-non-ASCII email addresses.
+Core's preflight checks the declared field limits, required fields and that
+every named mapping exists; these are Xero's own rules on top: documents need
+lines with descriptions and a due date, payments and reconciliations need a
+bank account, amounts must be positive, and Xero refuses non-ASCII email
+addresses.
 """
 
 from __future__ import annotations
@@ -55,14 +55,6 @@ def preflight(provider: XeroProvider, entity: Entity, record: Any, refs: Any) ->
         found.extend(_positive(provider, getattr(record, "amount", None), "Reconciliation amount"))
     elif entity == Entity.WRITE_OFF:
         found.extend(_positive(provider, getattr(record, "amount", None), "Write-off amount"))
-        if bad_debt_account(refs) is None:
-            found.append(
-                problem(
-                    provider,
-                    "xero.invalid_account_code",
-                    "Account must be valid. No bad debt account is mapped for write-offs.",
-                )
-            )
     return found
 
 
@@ -90,50 +82,19 @@ def _document(
                     f"Line {number}: Description must be at least 1 character.",
                 )
             )
-        item = refs.mapping(MappingKind.FEE_ITEM, line.fee_item) if line.fee_item else None
-        account = refs.mapping(MappingKind.ACCOUNT, line.account) if line.account else None
-        if line.account and account is None:
-            found.append(
-                problem(
-                    provider,
-                    "xero.invalid_account_code",
-                    f"Account must be valid. Account '{line.account}' is not mapped to a Xero account.",
-                    account_code=line.account,
-                )
-            )
-        elif item is None and account is None:
-            found.append(
-                problem(
-                    provider,
-                    "xero.invalid_account_code",
-                    f"Account must be valid. Fee item '{line.fee_item}' is not mapped to a Xero "
-                    "item, and the line names no account.",
-                    fee_item=line.fee_item,
-                )
-            )
-        if line.tax_rate and refs.mapping(MappingKind.TAX_RATE, line.tax_rate) is None:
-            found.append(
-                problem(
-                    provider,
-                    "xero.tax_rate_mismatch",
-                    f"Tax rate must be valid. Tax rate '{line.tax_rate}' is not mapped to a Xero "
-                    "TaxType code.",
-                    tax_type=line.tax_rate,
-                )
-            )
     return found
 
 
-def bad_debt_account(refs: Refs) -> str | None:
-    """The Xero account mapped as bad debt (any host key: there is one per company)."""
-    for (kind, _), value in sorted(refs.mappings.items()):
-        if kind == MappingKind.BAD_DEBT.value and value:
-            return value
-    return None
+def bad_debt_account(refs: Refs, fee_item: str = "") -> str | None:
+    """The Xero account mapped as bad debt: for the fee item, else the company's default."""
+    return refs.mapping(MappingKind.BAD_DEBT, fee_item) or refs.mapping(
+        MappingKind.BAD_DEBT, "default"
+    )
 
 
 def _bank_account(provider: XeroProvider, host_key: str, refs: Refs) -> list[Diagnosis]:
-    if host_key and refs.mapping(MappingKind.ACCOUNT, host_key):
+    # A named but unmapped account is core's missing_mapping; no account at all is Xero's.
+    if host_key:
         return []
     label = host_key or "(none)"
     return [

@@ -597,15 +597,13 @@ def test_preflight_reports_what_xero_would_refuse(xero: Any) -> None:
     assert codes == [
         "xero.line_items_invalid",  # due date
         "xero.line_items_invalid",  # description
-        "xero.invalid_account_code",  # unmapped fee item
-        "xero.tax_rate_mismatch",  # unmapped tax rate
     ]
     payment = Payment("p1", "PAY-1", "c1", date(2026, 2, 1), Decimal("10.00"), "NZD")
     [missing] = xero.preflight(Entity.PAYMENT, payment, refs)
     assert missing.code == "xero.bank_account_not_mapped" and missing.status == 0
     payment.deposit_account = "bank"
     assert xero.preflight(Entity.PAYMENT, payment, refs) == []
-    recon = Reconciliation("r1", "p1", "savings", date(2026, 2, 2), Decimal("10.00"))
+    recon = Reconciliation("r1", "p1", "", date(2026, 2, 2), Decimal("10.00"))
     assert [d.code for d in xero.preflight(Entity.RECONCILIATION, recon, refs)] == [
         "xero.bank_account_not_mapped"
     ]
