@@ -366,6 +366,24 @@ ENTRIES = [
         facts=(r"Account code '+(?P<account_code>[^']+)'+",),
     ),
     CatalogEntry(
+        code="xero.invalid_item_code",
+        category=Category.MISSING_MAPPING,
+        title="Item code not valid in Xero",
+        meaning=(
+            "A line uses an item code that the Xero organisation does not have (deleted or "
+            "renamed in Xero, or mapped to an item of another organisation)."
+        ),
+        fix=(
+            "Open the company's fee item mappings and compare them with Xero's items "
+            "(Business, Products and services).",
+            "Map the fee item to an existing Xero item.",
+            "Click Retry on the failed records.",
+        ),
+        action=Action.MAP_FEE_ITEM,
+        patterns=(r"Item code '.*' is not valid",),
+        facts=(r"Item code '(?P<item_code>[^']+)'",),
+    ),
+    CatalogEntry(
         code="xero.tax_rate_mismatch",
         category=Category.MISSING_MAPPING,
         title="Tax rate does not fit in Xero",
@@ -534,6 +552,7 @@ ENTRIES = [
             r"bank account (is )?not mapped",
             r"Account type is invalid for making a payment",
             r"payments? (cannot|can only) be made (to|from) (this|BANK)",
+            r"not the mapped bank account",
         ),
         facts=(r"bank account '(?P<bank_account>[^']+)'",),
     ),
@@ -578,6 +597,7 @@ ENTRIES = [
             r"amount exceeds the amount outstanding",
             r"amount( [0-9.,]+)? (does not|doesn't) match",
             r"amount mismatch",
+            r"exceeds the remaining credit",
         ),
         facts=(r"(?P<amount>\d+\.\d{2}) (does not|doesn't) match",),
     ),
