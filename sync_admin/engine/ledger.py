@@ -58,12 +58,12 @@ def load_results(
 
 def synced_external_ids(
     company_id: int, keys: Iterable[tuple[Entity, str]]
-) -> dict[tuple[str, str], tuple[str, str | None, str]]:
-    """(entity, local_id) -> (outcome, external_id, link_status) of pushed records."""
+) -> dict[tuple[str, str], tuple[str, str | None, str, str]]:
+    """(entity, local_id) -> (outcome, external_id, link_status, label) of pushed records."""
     by_entity: dict[str, list[str]] = {}
     for entity, local_id in keys:
         by_entity.setdefault(str(entity), []).append(str(local_id))
-    found: dict[tuple[str, str], tuple[str, str | None, str]] = {}
+    found: dict[tuple[str, str], tuple[str, str | None, str, str]] = {}
     for entity, ids in by_entity.items():
         rows = session.execute(
             select(
@@ -71,6 +71,7 @@ def synced_external_ids(
                 SyncResult.outcome,
                 SyncResult.external_id,
                 SyncResult.link_status,
+                SyncResult.label,
             ).where(
                 SyncResult.company_id == company_id,
                 SyncResult.entity == entity,
@@ -78,8 +79,8 @@ def synced_external_ids(
                 SyncResult.local_id.in_(list(dict.fromkeys(ids))),
             )
         ).all()
-        for local_id, outcome, external_id, link in rows:
-            found[(entity, local_id)] = (outcome, external_id, link)
+        for local_id, outcome, external_id, link, label in rows:
+            found[(entity, local_id)] = (outcome, external_id, link, label or local_id)
     return found
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..providers import Catalog, CatalogEntry, Diagnosis, EntitySpec, Provider, Refs
+from ..providers import Catalog, CatalogEntry, Diagnosis, EntitySpec, ErrorInfo, Provider, Refs
 from ..records import InvoiceLine
 from ..vocabulary import Action, Category, Entity, MappingKind
 
-__all__ = ["CORE", "dependencies", "diagnosis", "mapping_needs", "preflight"]
+__all__ = ["CORE", "claim", "dependencies", "diagnosis", "mapping_needs", "preflight"]
+
+_KEY_FACT = r"(?P<kind>fee item|bank account|account|tax rate|bad debt) '(?P<host_key>[^']*)'"
 
 CORE = Catalog(
     "sync_admin",
@@ -31,7 +33,7 @@ CORE = Catalog(
                 "Retry the record.",
             ),
             action=Action.MAP_FEE_ITEM,
-            facts=(r"(?P<kind>fee_item|account|tax_rate|bad_debt) '(?P<host_key>[^']*)'",),
+            facts=(_KEY_FACT,),
         ),
         CatalogEntry(
             code="sync_admin.inactive_mapping",
@@ -44,7 +46,7 @@ CORE = Catalog(
                 "Retry the record.",
             ),
             action=Action.MAP_FEE_ITEM,
-            facts=(r"(?P<kind>fee_item|account|tax_rate|bad_debt) '(?P<host_key>[^']*)'",),
+            facts=(_KEY_FACT,),
         ),
         CatalogEntry(
             code="sync_admin.field_too_long",
@@ -53,7 +55,9 @@ CORE = Catalog(
             meaning="A field is over the provider's length limit and would be rejected.",
             fix=("Shorten the named field in the host product.", "Retry the record."),
             action=Action.EDIT_RECORD,
-            facts=(r"field (?P<field>[\w.]+) has (?P<length>\d+) characters; (?P<limit>\d+)",),
+            facts=(
+                r"field (?P<field>[\w.]+) is too long: (?P<length>\d+) characters; (?P<limit>\d+)",
+            ),
         ),
         CatalogEntry(
             code="sync_admin.required_missing",
@@ -195,7 +199,7 @@ def preflight(
                 found.append(
                     diagnosis(
                         "sync_admin.field_too_long",
-                        f"field {name} has {length} characters; {limit} is the most "
+                        f"field {name} is too long: {length} characters; {limit} is the most "
                         f"{provider.label} accepts",
                     )
                 )
@@ -203,18 +207,19 @@ def preflight(
     for kind, key in mapping_needs(record):
         if kind == MappingKind.BAD_DEBT:
             if refs.mapping(kind, key) is None and refs.mapping(kind, "default") is None:
-                found.append(_missing(kind, key))
+                found.append(_missing(record, kind, key))
             continue
         if refs.mapping(kind, key) is None:
-            found.append(_missing(kind, key))
+            found.append(_missing(record, kind, key))
         elif not is_active(kind, key):
             found.append(
                 diagnosis(
                     "sync_admin.inactive_mapping",
-                    f"{kind} '{key}' is mapped to {refs.mapping(kind, key)}, which is inactive "
-                    f"in {provider.label}",
+                    f"{_KIND_WORDS[kind]} '{key}' is mapped to {refs.mapping(kind, key)}, which "
+                    f"is inactive in {provider.label}",
                 )
             )
+    found = [claim(provider, d) for d in found]
     try:
         found.extend(provider.preflight(spec.entity, record, refs))
     except Exception as exc:  # a plugin's check must not stop the run
@@ -222,8 +227,54 @@ def preflight(
     return found
 
 
-def _missing(kind: MappingKind, key: str) -> Diagnosis:
-    return diagnosis("sync_admin.missing_mapping", f"{kind} '{key}' is not mapped")
+_KIND_WORDS = {
+    MappingKind.FEE_ITEM: "fee item",
+    MappingKind.ACCOUNT: "account",
+    MappingKind.TAX_RATE: "tax rate",
+    MappingKind.BAD_DEBT: "bad debt",
+}
+
+
+def _missing(record: Any, kind: MappingKind, key: str) -> Diagnosis:
+    """Worded as the product documents put it, so a provider's own entry can claim it."""
+    if kind == MappingKind.FEE_ITEM:
+        line = next((x for x in getattr(record, "lines", []) if x.fee_item == key), None)
+        number = getattr(record, "number", "") or getattr(record, "local_id", "")
+        where = f"Invoice {number}" if getattr(record, "entity", "") == Entity.INVOICE else number
+        detail = f", price {line.unit_price}, quantity {line.quantity}" if line is not None else ""
+        message = f"No fee item mapped for line item: {where}, fee item '{key}'{detail}"
+    elif kind == MappingKind.BAD_DEBT:
+        message = f"No Bad Debt item mapped for write-offs (bad debt '{key}')"
+    elif kind == MappingKind.ACCOUNT and any(
+        getattr(record, name, "") == key for name in ("deposit_account", "bank_account")
+    ):
+        message = f"No account mapped: the bank account is not mapped (bank account '{key}')"
+    elif kind == MappingKind.ACCOUNT:
+        message = f"No account mapped: account '{key}'"
+    else:
+        message = f"No tax rate mapped: tax rate '{key}'"
+    return diagnosis("sync_admin.missing_mapping", message)
+
+
+def claim(provider: Provider, found: Diagnosis) -> Diagnosis:
+    """The provider's own entry for a problem core found, when its catalog has one of the
+    same category (QuickBooks' "No fee item mapped for line item"); else core's."""
+    catalog = provider.catalog
+    if catalog is None:
+        return found
+    try:
+        entry = catalog.match(ErrorInfo(status=0, kind="none", messages=[found.message]))
+    except Exception:
+        return found
+    if entry is catalog.unknown or entry.category != found.category:
+        return found
+    return Diagnosis(
+        entry=entry,
+        status=0,
+        message=found.message,
+        facts={**found.facts, **catalog.extract_facts(entry, found.message)},
+        body_kind="none",
+    )
 
 
 def _values(record: Any, dotted: str) -> list[Any]:

@@ -43,7 +43,7 @@ from .ledger import idempotency_key, load_results, payload_hash, synced_external
 from .logbook import Logbook
 from .pacing import RedisPacer
 from .policy import CallPolicy, Reschedule, Stop, retryable
-from .preflight import MAPPING_ENTITY, dependencies, diagnosis, preflight
+from .preflight import MAPPING_ENTITY, claim, dependencies, diagnosis, preflight
 from .scrub import scrub
 
 __all__ = ["execute", "finish_run_timed_out"]
@@ -400,7 +400,7 @@ class Runner:
             missing = [
                 (e, i)
                 for e, i in needed
-                if deps.get((str(e), i), ("", None, ""))[0] != Outcome.SYNCED
+                if deps.get((str(e), i), ("", None, "", ""))[0] != Outcome.SYNCED
                 or not deps[(str(e), i)][1]
             ]
             if missing:
@@ -545,17 +545,23 @@ class Runner:
         row: SyncResult,
         record: Any,
         missing: list[tuple[Entity, str]],
-        deps: dict[tuple[str, str], tuple[str, str | None, str]],
+        deps: dict[tuple[str, str], tuple[str, str | None, str, str]],
         depends_on: list[str],
     ) -> None:
         entity, local_id = missing[0]
-        state = deps.get((str(entity), local_id), ("not synced", None, ""))[0]
+        state, _, _, label = deps.get((str(entity), local_id), ("not synced", None, "", local_id))
         if state == Outcome.PENDING:
             state = "not synced yet"
         blocked = f"{entity}:{local_id}"
         message = f"{entity} {local_id} is {state}; this record waits for it"
+        if entity == Entity.INVOICE and row.entity in (Entity.PAYMENT, Entity.CREDIT_NOTE):
+            ref = "Payment Ref#" if row.entity == Entity.PAYMENT else "Credit Ref#"
+            message = (
+                f"{ref}: {row.label or row.local_id} Could not find applied invoice Ref#: "
+                f"{label} ({message})"
+            )
         repeated = row.outcome == Outcome.SKIPPED and row.blocked_by == blocked
-        d = diagnosis("sync_admin.dependency_not_synced", message)
+        d = claim(self.provider, diagnosis("sync_admin.dependency_not_synced", message))
         row.outcome = Outcome.SKIPPED.value
         row.catalog_code = d.code
         row.category = str(d.category)
