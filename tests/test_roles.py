@@ -177,6 +177,60 @@ CASES += [
     ),
     Case("CompanyView.show", "GET", "read", lambda w: f"/sync-admin/companies/{w.company}"),
     Case("RunsView.index", "GET", "read", lambda w: f"/sync-admin/runs/?company_id={w.company}"),
+    Case(
+        "ResultsView.index", "GET", "read", lambda w: f"/sync-admin/results/?company_id={w.company}"
+    ),
+    Case(
+        "ResultsView.bulk",
+        "POST",
+        "operate",
+        lambda w: "/sync-admin/results/bulk",
+        data=lambda w: {"op": "retry"},
+        ok=(302,),
+    ),
+    Case(
+        "ResultsView.unlink", "POST", "operate", lambda w: "/sync-admin/results/unlink", ok=(302,)
+    ),
+    Case(
+        "ResultsView.sync",
+        "POST",
+        "operate",
+        lambda w: "/sync-admin/results/sync",
+        data=lambda w: {"company_id": w.company},
+        ok=(302,),
+    ),
+    Case(
+        "ResultsView.link_by_hand",
+        "POST",
+        "operate",
+        lambda w: "/sync-admin/results/link-by-hand",
+        data=lambda w: {"company_id": w.company, "entity": "contact", "local_id": "1"},
+        ok=(302,),
+    ),
+    Case("FailuresView.index", "GET", "read", lambda w: "/sync-admin/failures/"),
+    Case(
+        "FailuresView.retry_all",
+        "POST",
+        "operate",
+        lambda w: "/sync-admin/failures/retry-all",
+        data=lambda w: {"company_id": w.company},
+        ok=(302,),
+    ),
+    Case(
+        "MappingsView.index",
+        "GET",
+        "read",
+        lambda w: f"/sync-admin/mappings/?company_id={w.company}&kind=fee_item",
+    ),
+    Case(
+        "MappingsView.set",
+        "POST",
+        "operate",
+        lambda w: "/sync-admin/mappings/set",
+        data=lambda w: {"company_id": w.company, "kind": "fee_item", "host_key": "dues"},
+        ok=(302,),
+    ),
+    Case("CatalogView.index", "GET", "read", lambda w: "/sync-admin/catalog/?q=token"),
 ]
 
 PUBLIC = {"sync_admin.static", "sync_admin.provider_logo"}

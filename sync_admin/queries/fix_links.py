@@ -24,6 +24,10 @@ _MAPPING_KIND = {
     Action.MAP_TAX_RATE: "tax_rate",
 }
 
+_KINDS = set(_MAPPING_KIND.values())
+# Facts that name the host key to select, in order of preference.
+_SELECTED_FACTS = ("host_key", "fee_item", "account", "tax_rate", "tax_type", "item")
+
 _LABELS = {
     Action.RECONNECT: "Reconnect",
     Action.MAP_FEE_ITEM: "Map the fee item",
@@ -57,8 +61,10 @@ def _fix_link(entry: CatalogEntry | None, result: Any) -> str | None:
     action = entry.action
     if action in _MAPPING_KIND:
         facts = getattr(result, "facts", None) or {}
-        args: dict[str, Any] = {"company_id": result.company_id, "kind": _MAPPING_KIND[action]}
-        selected = facts.get("fee_item") or facts.get("account") or facts.get("tax_rate")
+        # Core's preflight names the kind itself ("fee_item 'Dues' is not mapped").
+        kind = facts.get("kind") if facts.get("kind") in _KINDS else _MAPPING_KIND[action]
+        args: dict[str, Any] = {"company_id": result.company_id, "kind": kind}
+        selected = next((facts[k] for k in _SELECTED_FACTS if facts.get(k)), None)
         if selected:
             args["selected"] = selected
         return url_for("MappingsView.index", **args)

@@ -10,6 +10,8 @@ from ..services.resync import Started
 
 __all__ = ["flash_started"]
 
+_PLURAL = {"retry": "retries"}
+
 
 def flash_started(started: Started, what: str = "sync") -> None:
     """One line for what started, one for what did not and why."""
@@ -27,12 +29,11 @@ def flash_started(started: Started, what: str = "sync") -> None:
         ).all()
     )
     if started.runs:
+        n = len(started.runs)
         listed = ", ".join(names.get(r.company_id, str(r.company_id)) for r in started.runs[:10])
-        more = f" and {len(started.runs) - 10} more" if len(started.runs) > 10 else ""
-        flash(
-            f"Started {len(started.runs)} {what}{'s' if len(started.runs) != 1 else ''}: {listed}{more}.",
-            "success",
-        )
+        more = f" and {n - 10} more" if n > 10 else ""
+        noun = what if n == 1 else _PLURAL.get(what, f"{what}s")
+        flash(f"Started {n} {noun}: {listed}{more}.", "success")
     if started.already_running:
         listed = ", ".join(names.get(c, str(c)) for c in started.already_running[:10])
         flash(f"Already syncing, left alone: {listed}.", "info")

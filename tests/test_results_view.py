@@ -1,0 +1,251 @@
+"""Sync Results, Failures, Mappings and the Error catalog through the test client."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from conftest import csrf_token, tiny_config
+from flask import Flask
+from sqlalchemy import select
+from ui_data import T0, add_result, org_with_company
+
+from sync_admin.db import session
+from sync_admin.models import Company, Mapping, ReferenceObject, Run, SyncResult
+from sync_admin.providers import CatalogEntry
+from sync_admin.queries.fix_links import fix_link
+from sync_admin.vocabulary import Action, Category
+
+
+@pytest.fixture
+def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return tiny_config(request)
+
+
+def _ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'data-result-id="(\d+)"', html)]
+
+
+def test_results_default_date_filters_and_columns(app: Flask, login_as: Any) -> None:
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        session.get(Company, cid).last_successful_sync_at = T0
+        session.commit()
+        old = add_result(cid, "1", last_attempt_at=T0 - timedelta(days=3)).id
+        new = add_result(
+            cid,
+            "2",
+            last_attempt_at=T0 + timedelta(hours=1),
+            outcome="failed",
+            catalog_code="tiny.duplicate_name",
+            details="Name 'Ann' already used",
+            response_body='{"code": "DUP"}',
+        ).id
+    client = login_as("viewer")
+    html = client.get(f"/sync-admin/results/?company_id={cid}").get_data(as_text=True)
+    assert _ids(html) == [new]
+    assert "the day of the last successful sync" in html
+    assert 'value="2026-03-01"' in html
+    assert "Name already used" in html and "Tiny Books already has a contact" in html
+    assert "{&#34;code&#34;: &#34;DUP&#34;}" in html
+    assert "Outgoing" in html
+    # A viewer gets no checkboxes, no bulk actions and no Sync button.
+    assert 'name="result_ids"' not in html and 'id="sa-sync"' not in html
+    every = client.get(f"/sync-admin/results/?company_id={cid}&since=").get_data(as_text=True)
+    assert _ids(every) == [new, old]
+    assert client.get(f"/sync-admin/results/?company_id={cid}&size=1000").status_code == 200
+    assert client.get(f"/sync-admin/results/?company_id={cid}&size=75").status_code == 400
+    assert client.get(f"/sync-admin/results/?company_id={cid}&link_status=x").status_code == 400
+    assert client.get("/sync-admin/results/?company_id=424242").status_code == 404
+
+
+def test_bulk_exclude_include_link_and_retry(app: Flask, login_as: Any) -> None:
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        a = add_result(cid, "1", outcome="failed").id
+        b = add_result(cid, "2", outcome="failed", link_status="unlinked").id
+    client = login_as("operator")
+    page = client.get(f"/sync-admin/results/?company_id={cid}&since=").get_data(as_text=True)
+    assert 'name="result_ids"' in page and 'value="exclude"' in page
+
+    def post(op: str, ids: list[int]) -> str:
+        data = {"csrf_token": csrf_token(client), "op": op, "result_ids": [str(i) for i in ids]}
+        return client.post("/sync-admin/results/bulk", data=data, follow_redirects=True).get_data(
+            as_text=True
+        )
+
+    assert "Excluded 1 record(s)" in post("exclude", [a])
+    assert "Included 1 record(s) again." in post("include", [a])
+    assert "Linked 1 record(s)" in post("link", [b])
+    assert "Started 1 retry: Acme Club." in post("retry", [a, b])
+    assert "Select at least one record." in post("retry", [])
+    assert "does not exist" in post("exclude", [999999])
+    with app.app_context():
+        assert session.get(SyncResult, b).link_status == "linked"
+        run = session.scalars(select(Run)).one()
+        assert run.kind == "retry" and sorted(run.params["result_ids"]) == sorted([a, b])
+
+
+def test_unlink_shows_the_cascade_before_it_acts(app: Flask, login_as: Any) -> None:
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        contact = add_result(cid, "7", entity="contact", label="Ann Lee").id
+        invoice = add_result(cid, "70", facts={"depends_on": ["contact:7"]}).id
+        payment = add_result(cid, "700", entity="payment", facts={"depends_on": ["invoice:70"]}).id
+    client = login_as("operator")
+    confirm = client.post(
+        "/sync-admin/results/bulk",
+        data={
+            "csrf_token": csrf_token(client),
+            "op": "unlink",
+            "result_ids": [str(contact)],
+            "next": f"/sync-admin/results/?company_id={cid}",
+        },
+    )
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200
+    assert "Unlink 3 records?" in html and "also unlinks 2 records that depend" in html
+    with app.app_context():
+        assert session.get(SyncResult, invoice).link_status == "linked"  # nothing changed yet
+    done = client.post(
+        "/sync-admin/results/unlink",
+        data={"csrf_token": csrf_token(client), "result_ids": [str(contact)]},
+        follow_redirects=True,
+    )
+    assert "Unlinked 1 record(s) and 2 dependent record(s)" in done.get_data(as_text=True)
+    with app.app_context():
+        statuses = {session.get(SyncResult, i).link_status for i in (contact, invoice, payment)}
+        assert statuses == {"unlinked"}
+
+
+def test_failures_groups_list_and_retry(app: Flask, login_as: Any) -> None:
+    with app.app_context():
+        _, (a, b) = org_with_company(app, companies=2)
+        add_result(a, "1", outcome="failed", catalog_code="tiny.duplicate_name", details="dup 1")
+        add_result(b, "2", outcome="failed", catalog_code="tiny.duplicate_name", details="dup 2")
+        add_result(b, "3", outcome="failed", catalog_code="tiny.server_error", excluded=True)
+    client = login_as("operator")
+    groups = client.get("/sync-admin/failures/").get_data(as_text=True)
+    assert re.findall(r'data-code="([^"]+)"', groups) == ["tiny.duplicate_name"]
+    assert "<td>2</td>" in groups and "Retry this group" in groups
+    listed = client.get(f"/sync-admin/failures/?company_id={b}").get_data(as_text=True)
+    assert len(_ids(listed)) == 2 and "Include" in listed and "Resync Failures" in listed
+    by_code = client.get("/sync-admin/failures/?catalog_code=tiny.duplicate_name").get_data(
+        as_text=True
+    )
+    assert len(_ids(by_code)) == 2 and "Acme Club 1" in by_code
+    done = client.post(
+        "/sync-admin/failures/retry-all",
+        data={"csrf_token": csrf_token(client), "catalog_code": "tiny.duplicate_name"},
+        follow_redirects=True,
+    )
+    assert "Started 2 retries" in done.get_data(as_text=True)
+    with app.app_context():
+        assert {r.company_id for r in session.scalars(select(Run))} == {a, b}
+
+
+def test_mappings_choose_from_pulled_records(app: Flask, login_as: Any) -> None:
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        session.add_all(
+            [
+                ReferenceObject(company_id=cid, entity="item", external_id="11", name="Dues"),
+                ReferenceObject(
+                    company_id=cid, entity="item", external_id="12", name="Old fees", active=False
+                ),
+                Mapping(
+                    company_id=cid,
+                    kind="fee_item",
+                    host_key="legacy",
+                    provider_id="12",
+                    provider_name="Old fees",
+                ),
+            ]
+        )
+        session.add(Run(company_id=cid, kind="resync", trigger="manual", status="running"))
+        session.commit()
+    client = login_as("operator")
+    html = client.get(
+        f"/sync-admin/mappings/?company_id={cid}&kind=fee_item&selected=legacy"
+    ).get_data(as_text=True)
+    assert "is being resynced" in html
+    assert 'class="sa-inactive"' in html
+    assert re.search(r'<option value="12"[^>]*disabled>Old fees \(inactive\)</option>', html)
+    assert 'sa-mapping-row sa-selected-row" data-host-key="legacy"' in html
+    done = client.post(
+        "/sync-admin/mappings/set",
+        data={
+            "csrf_token": csrf_token(client),
+            "company_id": cid,
+            "kind": "fee_item",
+            "host_key": "legacy",
+            "provider_id": "11",
+        },
+        follow_redirects=True,
+    )
+    assert "Mapped legacy to Dues." in done.get_data(as_text=True)
+    refused = client.post(
+        "/sync-admin/mappings/set",
+        data={
+            "csrf_token": csrf_token(client),
+            "company_id": cid,
+            "kind": "fee_item",
+            "host_key": "legacy",
+            "provider_id": "12",
+        },
+        follow_redirects=True,
+    )
+    assert "is inactive in the provider" in refused.get_data(as_text=True)
+
+
+def test_viewer_sees_no_mapping_or_failure_actions(app: Flask, login_as: Any) -> None:
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        session.add(ReferenceObject(company_id=cid, entity="item", external_id="11", name="Dues"))
+        session.add(Mapping(company_id=cid, kind="fee_item", host_key="dues", provider_id="11"))
+        session.commit()
+        add_result(cid, "1", outcome="failed", catalog_code="tiny.duplicate_name")
+    client = login_as("viewer")
+    mappings = client.get(f"/sync-admin/mappings/?company_id={cid}").get_data(as_text=True)
+    assert "dues" in mappings and "/sync-admin/mappings/set" not in mappings
+    failures = client.get(f"/sync-admin/failures/?company_id={cid}").get_data(as_text=True)
+    assert len(_ids(failures)) == 1
+    assert "/sync-admin/results/bulk" not in failures and "Resync Failures" not in failures
+    groups = client.get("/sync-admin/failures/").get_data(as_text=True)
+    assert "Retry this group" not in groups and "Retry All Errors" not in groups
+
+
+def test_fix_link_opens_the_fee_item_mapping(app: Flask) -> None:
+    fee = CatalogEntry(
+        code="x.fee",
+        category=Category.MISSING_MAPPING,
+        title="No fee item mapped",
+        meaning="m",
+        fix=("f",),
+        action=Action.MAP_FEE_ITEM,
+    )
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        row = add_result(cid, "f1", outcome="failed", facts={"fee_item": "Dues"})
+        core = add_result(
+            cid, "f2", outcome="failed", facts={"kind": "tax_rate", "host_key": "GST"}
+        )
+        with app.test_request_context():
+            assert fix_link(fee, row) == (
+                f"/sync-admin/mappings/?company_id={cid}&kind=fee_item&selected=Dues"
+            )
+            assert fix_link(fee, core) == (
+                f"/sync-admin/mappings/?company_id={cid}&kind=tax_rate&selected=GST"
+            )
+
+
+def test_catalog_is_searchable(app: Flask, login_as: Any) -> None:
+    client = login_as("viewer")
+    html = client.get("/sync-admin/catalog/?q=duplicate").get_data(as_text=True)
+    assert 'data-code="tiny.duplicate_name"' in html
+    assert 'data-code="tiny.token_expired"' not in html
+    every = client.get("/sync-admin/catalog/").get_data(as_text=True)
+    assert 'data-code="sync_admin.missing_mapping"' in every
+    assert client.get("/sync-admin/catalog/?provider=sage").status_code == 400
