@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,11 @@ CASSETTES = REFERENCE / "cassettes"
 
 def cassette(name: str) -> list[dict[str, Any]]:
     """The recorded interactions of one cassette (``error/401`` for cassettes/error/401.yml)."""
+    return copy.deepcopy(_cassette(name))
+
+
+@functools.cache
+def _cassette(name: str) -> list[dict[str, Any]]:
     data = yaml.safe_load((CASSETTES / f"{name}.yml").read_text())
     return data["http_interactions"]
 

@@ -14,7 +14,7 @@ import copy
 import json
 import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -122,6 +122,9 @@ def _serve(state: SandboxState, realm: Realm, rest: str, now: datetime) -> Respo
         return _response(500, fault_body(error, now), JSON_ERROR)
     if state.latency:
         time.sleep(state.latency)  # outside the lock: lets calls overlap like real ones
+    parts = [p for p in rest.split("/") if p]
+    if request.method == "GET" and len(parts) == 3 and parts[2] == "pdf":
+        return _pdf(realm, parts[0], parts[1], rest)
     requestid = request.args.get("requestid", "")
     writing = request.method == "POST"
     if writing and requestid:
@@ -149,6 +152,31 @@ def _serve(state: SandboxState, realm: Realm, rest: str, now: datetime) -> Respo
         realm.count("injected")
         body = body[: max(1, len(body) // 2)]
     return _response(status, body, content_type)
+
+
+def _pdf(realm: Realm, entity_part: str, record_id: str, rest: str) -> Response:
+    """A transaction as PDF (a one-page document naming it)."""
+    entity = rules.entity_name(entity_part)
+    now = datetime.now(UTC)
+    if entity not in rules.SALES_ENTITIES:
+        fault = _unsupported(realm, rest)
+        return _response(fault.status, fault_body(fault, now), JSON_ERROR)
+    record = realm.table(entity).get(record_id)
+    if record is None:
+        fault = QboFault(
+            "610",
+            "Object Not Found",
+            "Object Not Found : Another user has deleted this transaction.",
+        )
+        return _response(fault.status, fault_body(fault, now), JSON_ERROR)
+    text = f"{entity} {record.get('DocNumber', record_id)} total {record.get('TotalAmt', 0)}"
+    content = (
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+        f"% {text}\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    return _response(200, content, "application/pdf")
 
 
 def _unsupported(realm: Realm, rest: str) -> QboFault:
@@ -240,7 +268,7 @@ def _batch(state: SandboxState, realm: Realm) -> dict[str, Any]:
         try:
             answers.append({**_batch_item(state, realm, item), "bId": bid})
         except QboFault as error:
-            answers.append({"Fault": error.fault(), "bId": bid})
+            answers.append({"Fault": error.fault(in_list=True), "bId": bid})
     realm.count("batch_items", len(items))
     return {"BatchItemResponse": answers}
 

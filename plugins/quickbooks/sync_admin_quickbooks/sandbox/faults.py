@@ -33,18 +33,13 @@ class QboFault(Exception):
         self.status = status
         self.fault_type = fault_type
 
-    def fault(self) -> dict[str, Any]:
-        return {
-            "Error": [
-                {
-                    "Message": self.message,
-                    "Detail": self.detail,
-                    "code": self.code,
-                    "element": self.element,
-                }
-            ],
-            "type": self.fault_type,
-        }
+    def fault(self, *, in_list: bool = False) -> dict[str, Any]:
+        """QBO leaves an empty ``element`` out of a request's fault, but sends ``""`` in the
+        faults of batch items (as recorded)."""
+        error = {"Message": self.message, "Detail": self.detail, "code": self.code}
+        if self.element or in_list:
+            error["element"] = self.element
+        return {"Error": [error], "type": self.fault_type}
 
 
 def qbo_time(when: datetime, *, millis: bool = True) -> str:

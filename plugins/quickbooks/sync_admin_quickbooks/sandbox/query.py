@@ -178,11 +178,10 @@ def _field(record: dict[str, Any], dotted: str) -> Any:
 def _comparable(value: Any, other: Any) -> tuple[Any, Any]:
     if isinstance(other, bool) or isinstance(value, bool):
         return bool(value), bool(other)
-    if isinstance(other, float):
-        try:
-            return float(value), other
-        except (TypeError, ValueError):
-            return str(value), str(other)
+    try:  # numbers, also when quoted ("TotalAmt > '300.00'")
+        return float(value), float(other)
+    except (TypeError, ValueError):
+        pass
     text_a, text_b = str(value if value is not None else ""), str(other)
     try:
         return datetime.fromisoformat(text_a), datetime.fromisoformat(text_b)
@@ -223,16 +222,22 @@ def run(query: Query, records: list[dict[str, Any]]) -> dict[str, Any]:
     if query.order:
         name, descending = query.order
         rows = sorted(rows, key=lambda r: str(_field(r, name) or ""), reverse=descending)
+    elif query.entity in ACTIVE_FILTERED:
+        # Name lists come in FullyQualifiedName order, case-sensitive (as recorded: "PG&E"
+        # before "Pam Seitz", a sub-customer right after its parent).
+        rows = sorted(rows, key=lambda r: (_name(r), _id_key(r)))
     else:
-        rows = sorted(
-            rows, key=lambda r: (str(r.get("DisplayName") or r.get("Name") or ""), _id_key(r))
-        )
-        if query.entity not in ACTIVE_FILTERED:
-            rows = sorted(rows, key=_id_key)  # transactions come in Id order
+        rows = sorted(rows, key=_id_key)
     page = rows[query.start - 1 : query.start - 1 + query.max_results]
     if not page:
         return {}
     return {query.entity: page, "startPosition": query.start, "maxResults": len(page)}
+
+
+def _name(record: dict[str, Any]) -> str:
+    return str(
+        record.get("FullyQualifiedName") or record.get("DisplayName") or record.get("Name") or ""
+    )
 
 
 def _id_key(record: dict[str, Any]) -> tuple[int, str]:

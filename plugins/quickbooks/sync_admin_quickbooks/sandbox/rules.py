@@ -13,7 +13,7 @@ Ref#: Already exists for Customer"), answered as fault 6140.
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -199,10 +199,8 @@ def write(
                 "Object Not Found : Another user has deleted this transaction.",
             )
         _check_sync_token(current, body)
-        if body.get("sparse") in (True, "true"):
-            merged = {**copy.deepcopy(current), **copy.deepcopy(body)}
-        else:
-            merged = {**_computed(current), **copy.deepcopy(body)}
+        # Sparse or full, the recorded answers keep the fields the request left out.
+        merged = {**copy.deepcopy(current), **copy.deepcopy(body)}
         record = _validate(state, realm, entity, merged, include=include, existing=current)
         record["SyncToken"] = str(int(current["SyncToken"]) + 1)
         record["MetaData"] = {
@@ -340,12 +338,6 @@ def _money(value: Any, element: str) -> Decimal:
         ) from None
 
 
-def _computed(current: dict[str, Any]) -> dict[str, Any]:
-    """Server-side fields that survive a full (non-sparse) update."""
-    keep = ("Id", "MetaData", "domain", "LinkedTxn", "Balance", "Active")
-    return {k: copy.deepcopy(v) for k, v in current.items() if k in keep}
-
-
 # --- per entity ---------------------------------------------------------------------------
 
 
@@ -406,9 +398,12 @@ def _name_entity(
                     f"already using this name. Please use a different name.",
                 )
     record.setdefault("Active", True)
-    record["FullyQualifiedName"] = record["DisplayName"]
     record.setdefault("PrintOnCheckName", record["DisplayName"])
     if entity == "Customer":
+        record["FullyQualifiedName"] = record["DisplayName"]
+        if existing is None and "2" in realm.table("TaxCode"):
+            record.setdefault("Taxable", True)  # the company charges sales tax by default
+            record.setdefault("DefaultTaxCodeRef", {"value": "2"})
         for key, value in (
             ("Taxable", False),
             ("Job", False),
@@ -422,6 +417,7 @@ def _name_entity(
     if entity == "Vendor":
         record.setdefault("Balance", 0)
         record.setdefault("Vendor1099", False)
+        record.setdefault("CurrencyRef", {"value": realm.currency, "name": "United States Dollar"})
     return record
 
 
@@ -439,7 +435,8 @@ def _sales(
     include: str,
     existing: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    _customer(realm, record)
+    if entity != "SalesReceipt" or record.get("CustomerRef"):
+        _customer(realm, record)
     lines = record.get("Line")
     if not isinstance(lines, list) or not lines:
         raise _required("Line")
@@ -504,7 +501,8 @@ def _sales(
     txn_date = record.get("TxnDate") or state.utcnow().date().isoformat()
     record["TxnDate"] = txn_date
     record.setdefault("CurrencyRef", {"value": realm.currency, "name": "United States Dollar"})
-    record.setdefault("LinkedTxn", [])
+    if entity in ("Invoice", "Estimate"):
+        record.setdefault("LinkedTxn", [])
     record.setdefault("TxnTaxDetail", {"TotalTax": 0})
     record["TotalAmt"] = float(total)
     for key, value in (
@@ -514,9 +512,18 @@ def _sales(
     ):
         record.setdefault(key, value)
     if entity == "Invoice":
+        for key in (
+            "AllowIPNPayment",
+            "AllowOnlinePayment",
+            "AllowOnlineCreditCardPayment",
+            "AllowOnlineACHPayment",
+        ):
+            record.setdefault(key, False)
+        customer = realm.table("Customer").get(record["CustomerRef"]["value"], {})
+        for key in ("BillAddr", "ShipAddr"):
+            if key in customer and key not in record:
+                record[key] = copy.deepcopy(customer[key])
         if not record.get("DueDate"):
-            from datetime import date
-
             try:
                 record["DueDate"] = (date.fromisoformat(txn_date) + timedelta(days=30)).isoformat()
             except ValueError:

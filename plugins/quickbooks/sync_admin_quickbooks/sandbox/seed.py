@@ -61,13 +61,17 @@ CUSTOMERS = [
     ("6", "Dylan Sollfrank", "Dylan", "Sollfrank", ""),
 ]
 
+# Ids as in Intuit's sample company.
 VENDORS = [
     ("30", "Books by Bessie"),
     ("31", "Brosnahan Insurance Agency"),
-    *[(str(40 + i), name) for i, name in enumerate(COLLIDING_VENDORS)],
+    ("47", "Pam Seitz"),
+    ("41", "Hicks Hardware"),
+    ("42", "Lee Advertising"),
+    ("38", "Ellis Equipment Rental"),
 ]
 
-EMPLOYEES = [("55", "Emily Platt", "Emily", "Platt"), ("56", "John Johnson", "John", "Johnson")]
+EMPLOYEES = [("54", "John Johnson", "John", "Johnson"), ("55", "Emily Platt", "Emily", "Platt")]
 
 TAX_CODES = [
     ("TAX", "TAX", "Taxable", True),
