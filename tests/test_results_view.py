@@ -230,7 +230,7 @@ def test_fix_link_opens_the_fee_item_mapping(app: Flask) -> None:
         _, (cid,) = org_with_company(app)
         row = add_result(cid, "f1", outcome="failed", facts={"fee_item": "Dues"})
         core = add_result(
-            cid, "f2", outcome="failed", facts={"kind": "tax_rate", "host_key": "GST"}
+            cid, "f2", outcome="failed", facts={"kind": "tax rate", "host_key": "GST"}
         )
         with app.test_request_context():
             assert fix_link(fee, row) == (

@@ -24,7 +24,17 @@ _MAPPING_KIND = {
     Action.MAP_TAX_RATE: "tax_rate",
 }
 
-_KINDS = set(_MAPPING_KIND.values())
+# How messages name a mapping kind ("No fee item mapped: fee item 'Dues'").
+_KIND_WORDS = {
+    "fee_item": "fee_item",
+    "fee item": "fee_item",
+    "account": "account",
+    "bank account": "account",
+    "tax_rate": "tax_rate",
+    "tax rate": "tax_rate",
+    "bad_debt": "bad_debt",
+    "bad debt": "bad_debt",
+}
 # Facts that name the host key to select, in order of preference.
 _SELECTED_FACTS = ("host_key", "fee_item", "account", "tax_rate", "tax_type", "item")
 
@@ -62,7 +72,8 @@ def _fix_link(entry: CatalogEntry | None, result: Any) -> str | None:
     if action in _MAPPING_KIND:
         facts = getattr(result, "facts", None) or {}
         # Core's preflight names the kind itself ("fee_item 'Dues' is not mapped").
-        kind = facts.get("kind") if facts.get("kind") in _KINDS else _MAPPING_KIND[action]
+        named = str(facts.get("kind") or "").strip().lower()
+        kind = _KIND_WORDS.get(named) or _MAPPING_KIND[action]
         args: dict[str, Any] = {"company_id": result.company_id, "kind": kind}
         selected = next((facts[k] for k in _SELECTED_FACTS if facts.get(k)), None)
         if selected:
