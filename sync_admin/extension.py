@@ -161,7 +161,8 @@ def _assets_blueprint() -> Blueprint:
         __name__,
         url_prefix="/sync-admin",
         template_folder=str(PACKAGE_DIR / "templates"),
-        static_folder=str(PACKAGE_DIR / "static"),
+        # static/sync_admin/ keeps the package layout unambiguous; served at /sync-admin/static/.
+        static_folder=str(PACKAGE_DIR / "static" / "sync_admin"),
         static_url_path="/static",
     )
 

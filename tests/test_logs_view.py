@@ -92,5 +92,8 @@ def test_plugin_pages_carry_a_csp_without_inline_script(app: Flask, login_as: An
     scripts = re.findall(r"<script([^>]*)>", html)
     assert scripts and all(f'nonce="{nonce}"' in s and "src=" in s for s in scripts)
     assert "sync_admin.js" in html
+    for asset in ("sync_admin.js", "sync_admin.css"):
+        served = client.get(f"/sync-admin/static/{asset}")
+        assert served.status_code == 200 and len(served.data) > 500, asset
     # FAB's own pages are left to the host.
     assert "Content-Security-Policy" not in client.get("/users/list/").headers
