@@ -1,0 +1,128 @@
+"""Print the results tables of bench/README.md from the JSON in bench/results/.
+
+.venv/bin/python -m bench.report
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from bench.common import RESULTS
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def screens() -> list[str]:
+    data = _load("screens")
+    if not data:
+        return ["(no screens.json yet)"]
+    d = data["dataset"]
+    lines = [
+        f"{d['log_rows']:,} log rows; biggest company {d['biggest_company']['log_rows']:,} rows; "
+        f"measured {data['machine']['measured_at']} at {data['machine'].get('git', '?')}.",
+        "",
+        "| scenario | goal | ours p50 / p95 (n) | plain FAB ModelView p50 / p95 (n) | ratio (p50) | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in data["scenarios"]:
+        if "ours" not in s:
+            lines.append(f"| {s['scenario']} | < {s['goal_ms']} ms | {s['missing']} | | | |")
+            continue
+        o = s["ours"]
+        b = s.get("baseline")
+        base = f"{b['p50_ms']:.1f} / {b['p95_ms']:.1f} ms ({b['n']})" if b else ""
+        lines.append(
+            f"| {s['scenario']} | < {s['goal_ms']} ms | {o['p50_ms']:.1f} / {o['p95_ms']:.1f} ms "
+            f"({o['n']}) | {base} | {s.get('ratio_p50', '')}x | {'yes' if s['met'] else 'no'} |"
+        )
+    return lines
+
+
+def operations() -> list[str]:
+    data = _load("operations")
+    if not data:
+        return ["(no operations.json yet)"]
+    lines = [
+        "| operation | goal | measured p50 / p95 (n) | met |",
+        "| --- | --- | --- | --- |",
+    ]
+    for label, row in data.get("retry_all", {}).items():
+        if not isinstance(row, dict):
+            continue
+        lines.append(
+            f"| Retry All Errors, 10,000 failures {label} ({row['runs_per_click']} runs) "
+            f"| < 2 s to all jobs queued | {row['p50_ms']:.0f} / {row['p95_ms']:.0f} ms ({row['n']}) "
+            f"| {'yes' if row['met'] else 'no'} |"
+        )
+    memory = data.get("memory")
+    if memory:
+        lines.append(
+            f"| worker peak RSS, full sync of {memory['records']:,} records "
+            f"| flat | {memory['peak_rss_mb']} MB (idle worker {memory.get('idle_rss_mb', '?')} MB) | |"
+        )
+    return lines
+
+
+def sync(provider: str) -> list[str]:
+    data = _load(f"sync_{provider}")
+    if not data:
+        return [f"(no sync_{provider}.json yet)"]
+    lines = ["| measure | goal | measured |", "| --- | --- | --- |"]
+    b = data.get("bulk_push")
+    if b:
+        lines.append(
+            f"| calls per pushed record, bulk push of {b['pushed']:,} | <= "
+            f"{data['goals']['calls_per_record']} | {b['calls_per_record']} ({b['calls']} calls) |"
+        )
+        c = b.get("ceiling", {})
+        share = c.get("batch_share_of_ceiling", c.get("share_of_ceiling"))
+        lines.append(
+            f"| share of the per-window ceiling used ({c.get('window_seconds')} s window) "
+            f"| >= 90% | {share} |"
+        )
+        lines.append(f"| share of calls answered 429 | < 0.5% | {b['share_429']} |")
+    u = data.get("incremental_unchanged")
+    if u:
+        lines.append(
+            f"| incremental, nothing changed | {data['goals']['unchanged_calls']} | {u['calls']} calls |"
+        )
+    i = data.get("incremental_1pct")
+    if i:
+        lines.append(
+            f"| incremental, 1% changed ({i['changed']} records) | | {i['calls']} calls, "
+            f"{i['pushed']} pushed |"
+        )
+    for label, row in (data.get("scaling") or {}).items():
+        lines.append(
+            f"| records/s per worker, {label} | | {row['records_per_s_per_worker']} "
+            f"({row['records_per_s']} total) |"
+        )
+    p = data.get("plugin_time")
+    if p:
+        lines.append(
+            f"| plugin's own time per record | | {p['plugin_ms_per_record']} ms "
+            f"(whole run {p['whole_run_ms_per_record']} ms) |"
+        )
+    return lines
+
+
+def main() -> int:
+    for title, lines in (
+        ("Admin screens", screens()),
+        ("Operations", operations()),
+        ("QuickBooks sync", sync("quickbooks")),
+        ("Xero sync", sync("xero")),
+    ):
+        print(f"### {title}\n")
+        print("\n".join(lines))
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
