@@ -1,19 +1,356 @@
-"""What ``sync-admin demo`` does after the database is ready and before serving.
+"""What ``sync-admin demo`` does before serving the admin.
 
-Each step is a function ``step(app, env)`` run inside the app context; ``env``
-is the environment of the demo's child processes (it names the shared Redis).
+``prepare(app, env)`` serves every installed provider's sandbox on a localhost port
+(their URLs go into the app's config and the child processes' environment);
+``populate(app)`` then builds the membership host's clubs, connects one account per
+provider by walking its consent page over HTTP, links each company to a club, pulls
+the chart of accounts, maps most accounts and fee items, and runs the first syncs on
+the demo's worker. A newcomer opens an admin full of real runs, logs, results and
+every documented error. Extra steps can be appended to ``STEPS``.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
 
+import requests
 from flask import Flask
+from sqlalchemy import select
+from werkzeug.serving import make_server
 
-__all__ = ["STEPS", "run_steps"]
+from . import oauth, providers
+from .db import get_db, session
+from .models import Company, Mapping, Organization, ReferenceObject, Run
+from .providers import Provider
+from .services import mappings, resync
+from .services.audit import Actor
+from .vocabulary import RunKind, RunStatus
 
+__all__ = [
+    "CLUBS",
+    "STEPS",
+    "Consent",
+    "Populated",
+    "populate",
+    "prepare",
+    "run_steps",
+    "sandbox_config",
+]
+
+log = logging.getLogger(__name__)
+
+DEMO = Actor(name="demo", source="cli")
 STEPS: list[Callable[[Flask, dict[str, Any]], None]] = []
+
+
+@dataclass(frozen=True)
+class Club:
+    key: str
+    name: str
+    currency: str
+    provider: str
+    choose: str | None = None  # the company to pick on the consent page
+    foreign_currency: str | None = None
+
+
+# QuickBooks' second sandbox company has a Bad Debt item without an income account
+# (seed 002's "Error Adding Write-off").
+CLUBS = [
+    Club("riverside", "Riverside Members Club", "USD", "quickbooks", choose="9130354467721572"),
+    Club("harbour", "Harbour Sailing Club", "GBP", "xero", foreign_currency="EUR"),
+    Club("tinytown", "Tinytown Chess Club", "USD", "tiny"),
+]
+
+
+def sandbox_config(provider: Provider, url: str) -> dict[str, str]:
+    """The configuration keys that point a provider at its sandbox served at ``url``."""
+    config: dict[str, str] = {}
+    for setting in provider.settings:  # a sandbox accepts any app; the keys must not be empty
+        if setting.key in ("CLIENT_ID", "CLIENT_SECRET") and not setting.default:
+            config[provider.setting_name(setting.key)] = f"sync-admin-demo-{setting.key.lower()}"
+    custom = getattr(provider, "sandbox_config", None)
+    if callable(custom):
+        return {**config, **{k: str(v) for k, v in custom(url).items()}}
+    keys = {s.key for s in provider.settings}
+    for key in ("SANDBOX_URL", "BASE_URL", "API_BASE", "API_URL"):
+        if key in keys:
+            return {**config, provider.setting_name(key): url}
+    return config
+
+
+def prepare(app: Flask, env: dict[str, Any]) -> list[Any]:
+    """Serve each installed provider's sandbox in a thread; returns the servers."""
+    servers = []
+    for provider in providers.all():
+        try:
+            wsgi = provider.sandbox_app()
+        except Exception as exc:  # a plugin without a working sandbox is left out
+            log.warning(
+                "%s has no working sandbox (%s); the demo leaves it out", provider.label, exc
+            )
+            continue
+        server = make_server("127.0.0.1", 0, wsgi, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}"
+        config = sandbox_config(provider, url)
+        app.config.update(config)
+        env.update(config)
+        servers.append(server)
+        app.config.setdefault("SYNC_ADMIN_DEMO_SANDBOXES", []).append(provider.name)
+        log.info("%s sandbox at %s", provider.label, url)
+    return servers
+
+
+class _Form(HTMLParser):
+    """The first form of a consent page: its action, fields, selects and buttons."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.method = "get"
+        self.fields: dict[str, str] = {}
+        self.selects: dict[str, list[str]] = {}
+        self.buttons: list[dict[str, str]] = []
+        self._select: str | None = None
+        self._done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if self._done:
+            return
+        if tag == "form" and self.action is None:
+            self.action, self.method = a.get("action", ""), a.get("method", "get").lower()
+        elif tag == "input" and a.get("name"):
+            if a.get("type", "text") in ("submit", "button"):
+                self.buttons.append(a)
+            elif a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.fields[a["name"]] = a.get("value", "")
+            elif a.get("type") == "checkbox":
+                self.fields.setdefault(a["name"], a.get("value", "on"))
+        elif tag == "select":
+            self._select = a.get("name")
+            self.selects.setdefault(self._select or "", [])
+        elif tag == "option" and self._select:
+            self.selects[self._select].append(a.get("value", ""))
+        elif tag == "button":
+            self.buttons.append(a)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "form" and self.action is not None:
+            self._done = True
+
+
+class Consent:
+    """Walks a sandbox's consent page as a browser would, pressing its approve button."""
+
+    def __init__(self, choose: str | None = None) -> None:
+        self.choose = choose
+        self.http = requests.Session()
+
+    def approve(self, url: str) -> dict[str, str]:
+        """Follow the authorize URL to the callback; return the callback's query arguments."""
+        answer = self.http.get(url, allow_redirects=False, timeout=15)
+        for _ in range(5):
+            if answer.is_redirect:
+                target = urljoin(answer.url, answer.headers["Location"])
+                query = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
+                if "code" in query or "error" in query:
+                    return query
+                answer = self.http.get(target, allow_redirects=False, timeout=15)
+                continue
+            answer = self._submit(answer)
+        raise RuntimeError(f"the consent page at {url} never redirected to the callback")
+
+    def _submit(self, page: requests.Response) -> requests.Response:
+        form = _Form()
+        form.feed(page.text)
+        if form.action is None:
+            raise RuntimeError(f"no consent form at {page.url}")
+        data = dict(form.fields)
+        for name, options in form.selects.items():
+            if name:
+                data[name] = (
+                    self.choose if self.choose in options else (options[0] if options else "")
+                )
+        approve = next(
+            (b for b in form.buttons if "approve" in " ".join(b.values()).lower()),
+            form.buttons[0] if form.buttons else {},
+        )
+        if approve.get("name"):
+            data[approve["name"]] = approve.get("value", "")
+        action = urljoin(page.url, form.action or page.url)
+        if form.method == "post":
+            return self.http.post(action, data=data, allow_redirects=False, timeout=15)
+        return self.http.get(action, params=data, allow_redirects=False, timeout=15)
+
+
+def connect(app: Flask, organization_id: int, provider: Provider, choose: str | None) -> list[int]:
+    """Connect through the provider's consent page; the ids of the linked companies."""
+    redirect = f"{app.config['SYNC_ADMIN_BASE_URL'].rstrip('/')}/sync-admin/connect/{provider.name}/callback"
+    with app.test_request_context():
+        url = oauth.begin(provider.name, organization_id, redirect)
+        result = oauth.complete(provider.name, Consent(choose).approve(url), DEMO)
+        linked = list(result.linked)
+        if not linked and result.companies:
+            chosen = [c for c in result.companies if choose in (None, c.provider_company_id)]
+            linked = oauth.link_companies(
+                result.connection.id, chosen[:1] or result.companies[:1], DEMO
+            )
+            session.commit()
+        return [c.id for c in linked]
+
+
+def wait_for(
+    run_ids: list[int], timeout: float = 300.0, drain: Callable[[], Any] | None = None
+) -> None:
+    """Wait until the demo's worker has finished these runs (or the timeout passes);
+    ``drain`` runs queued jobs in-process instead (tests)."""
+    if drain is not None:
+        drain()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        session.expire_all()
+        runs = session.scalars(select(Run).where(Run.id.in_(run_ids))).all()
+        if all(r.status not in RunStatus.active() for r in runs):
+            return
+        time.sleep(0.5)
+    log.warning("runs %s still running after %.0f s; the admin starts anyway", run_ids, timeout)
+
+
+def map_most(company_id: int, host: Any, host_key: str) -> None:
+    """Map fee items and accounts by name, leaving one fee item unmapped on purpose."""
+    refs = session.scalars(
+        select(ReferenceObject).where(ReferenceObject.company_id == company_id)
+    ).all()
+    items = [r for r in refs if r.entity == "item"]
+    accounts = [r for r in refs if r.entity == "account"]
+
+    def best(pool: list[ReferenceObject], words: list[str], active: bool = True) -> Any:
+        for word in words:
+            for ref in pool:
+                if word in (ref.name or "").lower() and ref.active == active:
+                    return ref
+        return None
+
+    wanted = {
+        "dues": ["dues", "membership", "subscription"],
+        "events": ["event", "ticket"],
+        "sponsor": ["sponsor"],
+        "late": ["late", "fee", "services"],
+    }
+    for key, words in wanted.items():
+        ref = best(items, words) or best(items, [""])
+        if ref is not None:
+            mappings.set_mapping(company_id, "fee_item", key, ref.external_id, actor=DEMO)
+    inactive = best(items, [""], active=False)
+    if inactive is not None:
+        # Mapped before the provider deactivated the item: preflight reports it.
+        session.add(
+            Mapping(
+                company_id=company_id,
+                kind="fee_item",
+                host_key="oldstock",
+                provider_id=inactive.external_id,
+                provider_name=inactive.name,
+                updated_by=DEMO.name,
+            )
+        )
+        session.commit()
+    bank = best(accounts, ["checking", "bank", "business"])
+    if bank is not None:
+        mappings.set_mapping(company_id, "account", "bank", bank.external_id, actor=DEMO)
+    bad = best(items, ["bad debt"]) or best(accounts, ["bad debt"])
+    if bad is not None:
+        # Mapped for dues only: a write-off of an event fee has no Bad Debt mapping.
+        mappings.set_mapping(company_id, "bad_debt", "dues", bad.external_id, actor=DEMO)
+
+
+def _quickbooks_item_deactivated(app: Flask, company: Company) -> None:
+    """A QuickBooks user makes 'Old Merchandise' inactive (the sandbox's records endpoint)."""
+    base = app.config.get("SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL")
+    if base:
+        requests.post(
+            f"{base}/_sandbox/records/{company.provider_company_id}/Item",
+            json={"Id": "8", "Active": False},
+            timeout=15,
+        )
+
+
+# Changes a provider's user makes before the first sync, per provider.
+BEFORE_FIRST_SYNC: dict[str, Callable[[Flask, Company], None]] = {
+    "quickbooks": _quickbooks_item_deactivated,
+}
+
+
+@dataclass
+class Populated:
+    club: Club
+    company_id: int
+    run_id: int
+    cases: Any
+
+
+def populate(
+    app: Flask,
+    env: dict[str, Any],
+    clubs: list[Club] | None = None,
+    drain: Callable[[], Any] | None = None,
+) -> list[Populated]:
+    """Clubs, connections, mappings and first syncs (waited for)."""
+    from sqlalchemy.orm import Session
+
+    from examples.membership import create_tables
+    from examples.membership.demo import build_club
+
+    served = set(app.config.get("SYNC_ADMIN_DEMO_SANDBOXES", ()))
+    enabled = {p.name: p for p in providers.all() if not served or p.name in served}
+    engine = get_db().engine
+    create_tables(engine)
+    host = app.extensions["sync_admin"].host_adapter
+    started: list[Populated] = []
+    for club in clubs or CLUBS:
+        provider = enabled.get(club.provider)
+        if provider is None:
+            continue
+        with Session(engine) as db:
+            cases = build_club(
+                db, club.key, club.name, club.currency, foreign_currency=club.foreign_currency
+            )
+        org = session.scalars(select(Organization).where(Organization.host_key == club.key)).first()
+        if org is None:
+            org = Organization(name=club.name, host_key=club.key)
+            session.add(org)
+            session.commit()
+        try:
+            company_ids = connect(app, org.id, provider, club.choose)
+        except Exception:
+            log.exception("could not connect %s; the demo leaves it out", provider.label)
+            session.rollback()
+            continue
+        for company_id in company_ids:
+            company = session.get(Company, company_id)
+            company.host_company_key = club.key
+            session.commit()
+            hook = BEFORE_FIRST_SYNC.get(provider.name)
+            if hook is not None:
+                hook(app, company)
+            pull = [s.entity.value for s in provider.pull_entities()]
+            first = resync.resync_company(company_id, actor=DEMO, kind=RunKind.FULL, entities=pull)
+            wait_for([first.id], drain=drain)
+            map_most(company_id, host, club.key)
+            run = resync.resync_company(company_id, actor=DEMO, kind=RunKind.FULL)
+            started.append(Populated(club, company_id, run.id, cases))
+    wait_for([p.run_id for p in started], drain=drain)
+    return started
 
 
 def run_steps(app: Flask, env: dict[str, Any]) -> None:

@@ -32,40 +32,68 @@ def _password(instance: Path) -> str:
     return password
 
 
+def _examples_importable() -> Path:
+    """The demo host lives in the repository's ``examples/``: make it importable."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "examples" / "membership").is_dir():
+        raise click.ClickException(
+            "the demo needs the repository's examples/ folder (run it from a source checkout)"
+        )
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return root
+
+
 @sync_admin_group.command("demo", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--reset", is_flag=True, help="Start from an empty demo database.")
+@click.option(
+    "--reset/--no-reset",
+    default=True,
+    show_default=True,
+    help="Start from an empty demo database (the sandboxes start empty on every run).",
+)
 def demo_command(host: str, port: int, reset: bool) -> None:
-    """Start the demo admin with a worker and the scheduler (Ctrl-C stops all)."""
+    """Start the demo admin with the sandboxes, a worker and the scheduler (Ctrl-C stops all)."""
     started = time.monotonic()
     os.environ["SYNC_ADMIN_DEMO"] = "1"
+    root = _examples_importable()
     from werkzeug.serving import run_simple
 
     from ..app import create_app
-    from ..demo import run_steps
+    from ..demo import populate, prepare, run_steps
     from ..queue import worker_env
     from ..setup import create_admin_user, init_database
 
+    config = {
+        "SYNC_ADMIN_DEMO": True,
+        "SYNC_ADMIN_BASE_URL": f"http://{host}:{port}",
+        "SYNC_ADMIN_HOST_ADAPTER": os.environ.get(
+            "SYNC_ADMIN_HOST_ADAPTER", "examples.membership:adapter"
+        ),
+    }
     try:
-        app = create_app({"SYNC_ADMIN_DEMO": True, "SYNC_ADMIN_BASE_URL": f"http://{host}:{port}"})
+        app = create_app(config)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     instance = Path(app.instance_path)
     if reset:
         for name in ("sync_admin.db", "sync_admin_redis.rdb"):
             (instance / name).unlink(missing_ok=True)
-        app = create_app({"SYNC_ADMIN_DEMO": True, "SYNC_ADMIN_BASE_URL": f"http://{host}:{port}"})
+        app = create_app(config)
     password = _password(instance)
     with app.app_context():
         init_database()
         create_admin_user("admin", "admin@example.com", password)
         env = worker_env(app)
+        prepare(app, env)  # the sandboxes, before the children that call them
     env["SYNC_ADMIN_DEMO"] = "1"
+    env["SYNC_ADMIN_HOST_ADAPTER"] = config["SYNC_ADMIN_HOST_ADAPTER"]
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p)
     exe = [sys.executable, "-m", "sync_admin.cli"]
     children = [
-        subprocess.Popen([*exe, "worker"], env=env),
-        subprocess.Popen([*exe, "scheduler"], env=env),
+        subprocess.Popen([*exe, "worker"], env=env, cwd=root),
+        subprocess.Popen([*exe, "scheduler"], env=env, cwd=root),
     ]
 
     def stop(*_: object) -> None:
@@ -81,11 +109,15 @@ def demo_command(host: str, port: int, reset: bool) -> None:
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
     try:
         with app.app_context():
+            done = populate(app, env)
             run_steps(app, env)
         elapsed = time.monotonic() - started
+        lines = [f"  {p.club.name}: {p.club.provider}, first sync run {p.run_id}" for p in done]
         click.echo(
             f"\nsync-admin demo ready in {elapsed:.1f}s at http://{host}:{port}/\n"
-            f"  log in as: admin / {password}\n  Ctrl-C stops the admin, the worker and the scheduler.\n"
+            + "\n".join(lines)
+            + f"\n  log in as: admin / {password}\n"
+            "  Ctrl-C stops the admin, the sandboxes, the worker and the scheduler.\n"
         )
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
