@@ -502,6 +502,17 @@ ENTRIES = [
         facts=(r"account '(?P<account>[^']+)'",),
     ),
     CatalogEntry(
+        code="qbo.tax_code_not_mapped",
+        category=Category.MISSING_MAPPING,
+        title="No tax code mapped",
+        meaning="A line uses a tax rate of the host product that is not mapped to a QuickBooks "
+        "tax code (host check).",
+        fix=("Open Mappings, Tax rates, and map the tax rate named in the message.", _RESYNC),
+        action=Action.MAP_TAX_RATE,
+        patterns=(r"No tax rate mapped",),
+        facts=(r"tax rate '(?P<tax_rate>[^']+)'",),
+    ),
+    CatalogEntry(
         code="qbo.invalid_item_reference",
         category=Category.MISSING_MAPPING,
         title="Product/service not found in QuickBooks",

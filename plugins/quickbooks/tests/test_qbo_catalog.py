@@ -321,6 +321,12 @@ SEED_002 = [
         {"invoice_number": "1001", "fee_item": "Annual Dues", "amount": "150.00", "quantity": "2"},
     ),
     (
+        0,
+        "No tax rate mapped: tax rate 'vat20'",
+        "qbo.tax_code_not_mapped",
+        {"tax_rate": "vat20"},
+    ),
+    (
         400,
         "Payment Ref#: P-9 Could not find applied invoice Ref#: 1001",
         "qbo.payment_invoice_not_synced",

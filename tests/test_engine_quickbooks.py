@@ -1,0 +1,178 @@
+# ruff: noqa: F811 - fixtures imported from engine_setup
+"""The engine with the QuickBooks plugin against its sandbox on a real port: connect through the
+consent page, a full run with the membership host and a real RQ worker, QuickBooks' own errors
+classified on the records, then an incremental run through an expired token and a flaky API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+from conftest import LiveServer
+from engine_setup import (
+    ENGINE_CONFIG,
+    STAFF,
+    books,  # noqa: F401 - fixture
+    check_counters,
+    host_db,  # noqa: F401 - fixture
+    messages,
+    results,
+)
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from examples.membership.data import Books
+from sync_admin import oauth
+from sync_admin.db import session
+from sync_admin.models import Company, Connection, Organization, Run
+from sync_admin.services import mappings, resync
+from sync_admin.vocabulary import RunKind
+from sync_admin.worker import make_worker
+
+REALM = "9130354467721571"
+REDIRECT = "http://127.0.0.1/sync-admin/connect/quickbooks/callback"
+
+
+@pytest.fixture
+def qbo_sandbox() -> Iterator[LiveServer]:
+    from sync_admin_quickbooks import provider
+
+    app = provider.sandbox_app()
+    with LiveServer(app) as server:
+        server.app = app  # type: ignore[attr-defined] - the sandbox's state: app.sandbox
+        yield server
+
+
+@pytest.fixture
+def app_config(qbo_sandbox: LiveServer) -> dict[str, Any]:
+    return {
+        **ENGINE_CONFIG,
+        "SYNC_ADMIN_PROVIDERS": "quickbooks",
+        "SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL": qbo_sandbox.url,
+        "SYNC_ADMIN_QUICKBOOKS_CLIENT_ID": "sync-admin-tests",
+        "SYNC_ADMIN_QUICKBOOKS_CLIENT_SECRET": "not-a-real-secret",
+    }
+
+
+@pytest.fixture
+def company(app: Flask, qbo_sandbox: LiveServer) -> int:
+    """A connection made through the sandbox's consent page; its realm linked to 'acme'."""
+    with app.app_context():
+        organization = Organization(name="Acme Club", host_key="acme")
+        session.add(organization)
+        session.commit()
+        org_id = organization.id
+    with app.test_request_context():
+        url = oauth.begin("quickbooks", org_id, REDIRECT)
+        consent = dict(parse_qsl(urlsplit(url).query))
+        assert requests.get(url, timeout=5).status_code == 200
+        answer = requests.post(
+            f"{qbo_sandbox.url}/connect/oauth2",
+            data={**consent, "realm": REALM, "decision": "approve"},
+            allow_redirects=False,
+            timeout=5,
+        )
+        args = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
+        result = oauth.complete("quickbooks", args, STAFF)
+        assert result.connection.external_account == "owner@sandbox.example"
+        [linked] = result.linked
+        assert (linked.provider_company_id, linked.name) == (REALM, "Sandbox Company US 1")
+        linked.host_company_key = "acme"
+        session.commit()
+        return linked.id
+
+
+def work(app: Flask) -> None:
+    make_worker(app, simple=True).work(burst=True)
+
+
+def qbo_state(server: LiveServer) -> Any:
+    return server.app.sandbox.realm(REALM)
+
+
+def test_full_then_incremental_run_against_the_quickbooks_sandbox(
+    app: Flask, company: int, books: Books, host_db: Session, qbo_sandbox: LiveServer
+) -> None:
+    books.fee_item("dues", "Annual dues", "150.00")
+    books.fee_item("gala", "Gala dinner", "45.00")
+    books.fee_item("raffle", "Raffle", "5.00")  # never mapped
+    ann = books.member("Ann", "Lee")
+    pam = books.member("Pam", "Seitz")  # a vendor in QuickBooks has this name
+    bob = books.member("Bob", "Stone")
+    inv1 = books.invoice(ann, "1001", [("dues", "150.00"), ("gala", "45.00")])
+    inv2 = books.invoice(bob, "1001", [("dues", "150.00")])  # the same number, another member
+    inv3 = books.invoice(bob, "1002", [("raffle", "5.00")])
+    inv4 = books.invoice(pam, "1003", [("dues", "150.00")])  # its contact fails
+    pay1 = books.payment(ann, "P-1", [(inv1, "150.00")])
+    pay2 = books.payment(bob, "P-2", [(inv2, "150.00")])  # its invoice never synced
+    credit = books.credit_note(ann, "CN-1", [("gala", "45.00")], invoice=inv1)
+    write_off = books.write_off(ann, inv1, "45.00")
+    books.db.commit()
+    with app.app_context():
+        for key, item in (("dues", "2"), ("gala", "3")):
+            mappings.set_mapping(company, "fee_item", key, item, actor=STAFF)
+        mappings.set_mapping(company, "bad_debt", "default", "7", actor=STAFF)
+        run_id = resync.resync_company(company, actor=STAFF, kind=RunKind.FULL).id
+    work(app)
+    with app.app_context():
+        run = session.get(Run, run_id)
+        got = results(company)
+
+        def outcome(entity: str, row: Any) -> tuple[str, str | None]:
+            r = got[(entity, str(row.id))]
+            return r.outcome, r.catalog_code
+
+        assert outcome("contact", ann) == ("synced", None)
+        assert outcome("contact", pam) == ("failed", "qbo.duplicate_name")
+        assert got[("contact", str(pam.id))].facts["conflict_kind"] == "vendor"
+        assert outcome("invoice", inv1) == ("synced", None)
+        assert outcome("invoice", inv2) == ("failed", "qbo.invoice_exists")
+        assert outcome("invoice", inv3) == ("failed", "qbo.fee_item_not_mapped")
+        assert outcome("invoice", inv4)[0] == "skipped"
+        assert outcome("payment", pay1) == ("synced", None)
+        assert outcome("payment", pay2) == ("skipped", "qbo.payment_invoice_not_synced")
+        assert outcome("credit_note", credit) == ("synced", None)
+        assert outcome("write_off", write_off) == ("synced", None)
+        assert run.status == "succeeded" and run.flag == "red"
+        assert messages(company, "milestone")[0] == "Data sync started"
+        check_counters(company)
+        # What QuickBooks holds: one of each synced record, linked by id.
+        realm = qbo_state(qbo_sandbox)
+        invoice = realm.table("Invoice")[got[("invoice", str(inv1.id))].external_id]
+        assert invoice["DocNumber"] == "1001" and invoice["Balance"] == 45.0
+        names = [c["DisplayName"] for c in realm.table("Customer").values()]
+        assert names.count("Ann Lee") == 1 and names.count("Bob Stone") == 1
+        wo = realm.table("CreditMemo")[got[("write_off", str(write_off.id))].external_id]
+        assert wo["Line"][0]["SalesItemLineDetail"]["ItemRef"]["value"] == "7"
+        # The chart of accounts and items were pulled for the mapping screens.
+        company_row = session.get(Company, company)
+        assert "pull:item" in company_row.cursors
+        connection_id = company_row.connection_id
+        version = session.get(Connection, connection_id).token_version
+
+    # Staff follow the fix text: change the member's first name in the host product. Meanwhile
+    # QuickBooks expires the token and answers the next two calls with its 503 page.
+    books.touch(pam, first_name="Pamela")
+    books.db.commit()
+    qbo_sandbox.app.sandbox.inject(REALM, "expire_token")
+    qbo_sandbox.app.sandbox.inject(REALM, "html_503", 2)
+    with app.app_context():
+        second = resync.resync_company(company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+    work(app)
+    with app.app_context():
+        run = session.get(Run, second)
+        assert run.status == "succeeded", run.status
+        got = results(company)
+        assert got[("contact", str(pam.id))].outcome == "synced"
+        assert got[("invoice", str(inv4.id))].outcome == "synced"  # it waited for its contact
+        assert session.get(Connection, connection_id).token_version == version + 1
+    stats = qbo_sandbox.app.sandbox.stats()
+    assert stats["token_calls"]["refresh_token"] == 1
+    assert stats["realms"][REALM]["injected"] == 2
+    names = [c["DisplayName"] for c in qbo_state(qbo_sandbox).table("Customer").values()]
+    assert names.count("Pamela Seitz") == 1
+    vendors = [v["DisplayName"] for v in qbo_state(qbo_sandbox).table("Vendor").values()]
+    assert "Pam Seitz" in vendors
