@@ -49,6 +49,16 @@ def preflight(provider: XeroProvider, entity: Entity, record: Any, refs: Any) ->
         found.extend(_document(provider, entity, record, refs))
     elif entity == Entity.PAYMENT:
         found.extend(_bank_account(provider, getattr(record, "deposit_account", ""), refs))
+        applications = getattr(record, "applications", None) or []
+        if len(applications) != 1:
+            found.append(
+                problem(
+                    provider,
+                    "xero.validation",
+                    f"A Xero payment pays exactly one invoice; this payment is applied to "
+                    f"{len(applications)}. Record one payment per invoice in the host product.",
+                )
+            )
         found.extend(_positive(provider, getattr(record, "amount", None), "Payment amount"))
     elif entity == Entity.RECONCILIATION:
         found.extend(_bank_account(provider, getattr(record, "bank_account", ""), refs))

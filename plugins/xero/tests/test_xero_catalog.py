@@ -15,7 +15,14 @@ import yaml
 
 from sync_admin import providers
 from sync_admin.providers import Refs
-from sync_admin.records import Contact, Invoice, InvoiceLine, Payment, Reconciliation
+from sync_admin.records import (
+    Contact,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentApplication,
+    Reconciliation,
+)
 from sync_admin.vocabulary import Action, Category, Entity
 
 from .conftest import REFERENCE
@@ -598,11 +605,22 @@ def test_preflight_reports_what_xero_would_refuse(xero: Any) -> None:
         "xero.line_items_invalid",  # due date
         "xero.line_items_invalid",  # description
     ]
-    payment = Payment("p1", "PAY-1", "c1", date(2026, 2, 1), Decimal("10.00"), "NZD")
+    payment = Payment(
+        "p1",
+        "PAY-1",
+        "c1",
+        date(2026, 2, 1),
+        Decimal("10.00"),
+        "NZD",
+        applications=[PaymentApplication("i1", Decimal("10.00"))],
+    )
     [missing] = xero.preflight(Entity.PAYMENT, payment, refs)
     assert missing.code == "xero.bank_account_not_mapped" and missing.status == 0
     payment.deposit_account = "bank"
     assert xero.preflight(Entity.PAYMENT, payment, refs) == []
+    payment.applications = []
+    [unapplied] = xero.preflight(Entity.PAYMENT, payment, refs)
+    assert unapplied.code == "xero.validation" and "exactly one invoice" in unapplied.message
     recon = Reconciliation("r1", "p1", "", date(2026, 2, 2), Decimal("10.00"))
     assert [d.code for d in xero.preflight(Entity.RECONCILIATION, recon, refs)] == [
         "xero.bank_account_not_mapped"

@@ -276,7 +276,9 @@ def test_contact_limit_of_the_plan(xero_api: SandboxAPI, xero: Any) -> None:
     assert xero.classify(400, refused.content).code == "xero.contact_limit"
 
 
-def test_invoice_rules_accounts_tax_currency_numbers(xero_api: SandboxAPI, xero: Any) -> None:
+def test_invoice_rules_accounts_tax_currency_numbers(
+    xero_api: SandboxAPI, xero: Any, spec_check: Any
+) -> None:
     contact = _contact(xero_api, "Dee")
     good = _invoice(xero_api, contact, "INV-100")
     assert good["StatusAttributeString"] == "OK"
@@ -358,6 +360,9 @@ def test_invoice_rules_accounts_tax_currency_numbers(xero_api: SandboxAPI, xero:
         LineItems=[{"ItemCode": "DUES", "Quantity": 2}],
     )
     assert item["LineItems"][0]["AccountCode"] == "200" and item["Total"] == 230.0
+    # The answers above were checked against the spec, not only the requests.
+    assert spec_check.checked_responses() >= 10
+    assert {"createContacts", "createInvoices"} <= spec_check.operations()
 
 
 def test_payments_cannot_exceed_what_is_due_and_reconciled_ones_do_not_change(

@@ -521,6 +521,11 @@ def upsert_credit_notes() -> Response:
     return _batch("CreditNotes", "credit_notes", documents.save_credit_note, update=True)
 
 
+@blueprint.post("/CreditNotes/<record_id>")
+def update_credit_note(record_id: str) -> Response:
+    return _single("CreditNotes", record_id, "CreditNoteID", documents.save_credit_note)
+
+
 @blueprint.put("/Payments")
 def create_payments() -> Response:
     return _batch("Payments", "payments", documents.save_payment, update=False)
