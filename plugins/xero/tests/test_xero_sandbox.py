@@ -58,7 +58,7 @@ def test_consent_page_offers_organisations_allow_and_deny(xero_sandbox: LiveServ
         timeout=10,
     )
     assert page.status_code == 200
-    assert "Demo Company (NZ)" in page.text and "Demo Company (AU)" in page.text
+    assert "Demo Company (NZ)" in page.text and "Demo Company (UK)" in page.text
     assert 'value="allow"' in page.text and 'value="deny"' in page.text
     denied = requests.post(
         f"{xero_sandbox.url}/identity/connect/authorize",
@@ -180,7 +180,7 @@ def test_revocation_ends_the_grant_and_its_connections(xero_api: SandboxAPI) -> 
 def test_connections_list_and_delete(xero_api: SandboxAPI, xero: Any) -> None:
     bearer = {"Authorization": f"Bearer {xero_api.token['access_token']}"}
     listed = xero_api.http.get(f"{xero_api.url}/connections", headers=bearer).json()
-    assert {c["tenantName"] for c in listed} == {"Demo Company (NZ)", "Demo Company (AU)"}
+    assert {c["tenantName"] for c in listed} == {"Demo Company (NZ)", "Demo Company (UK)"}
     nz = next(c for c in listed if c["tenantName"] == "Demo Company (NZ)")
     gone = xero_api.http.delete(f"{xero_api.url}/connections/{nz['id']}", headers=bearer)
     assert gone.status_code == 204
@@ -678,4 +678,4 @@ def test_controls_reject_bad_input(xero_sandbox: LiveServer) -> None:
     ]
     assert "Third Org" in names
     reset = requests.post(f"{url}/reset", timeout=10).json()
-    assert [o["name"] for o in reset["organisations"]] == ["Demo Company (NZ)", "Demo Company (AU)"]
+    assert [o["name"] for o in reset["organisations"]] == ["Demo Company (UK)", "Demo Company (NZ)"]

@@ -30,8 +30,18 @@ DEFAULT_USER = {
     "preferred_username": "owner@demo-company.example",
 }
 DEFAULT_ORGANISATIONS: list[dict[str, Any]] = [
-    {"name": "Demo Company (NZ)", "base_currency": "NZD", "currencies": ("NZD", "AUD", "USD")},
-    {"name": "Demo Company (AU)", "base_currency": "AUD", "currencies": ("AUD", "NZD")},
+    {
+        "name": "Demo Company (UK)",
+        "base_currency": "GBP",
+        "currencies": ("GBP", "USD"),
+        "country": "GB",
+    },
+    {
+        "name": "Demo Company (NZ)",
+        "base_currency": "NZD",
+        "currencies": ("NZD", "AUD", "USD"),
+        "country": "NZ",
+    },
 ]
 
 

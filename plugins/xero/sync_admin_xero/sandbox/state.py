@@ -153,18 +153,27 @@ _ACCOUNTS = [
     ("410", "Bad Debts", "EXPENSE", "EXPENSE", "", "NONE", False),
     ("429", "General Expenses", "EXPENSE", "EXPENSE", "", "INPUT2", False),
     ("610", "Accounts Receivable", "CURRENT", "ASSET", "", "NONE", False),
-    ("820", "GST", "CURRLIAB", "LIABILITY", "", "NONE", False),
+    ("820", "GST / VAT", "CURRLIAB", "LIABILITY", "", "NONE", False),
     ("877", "Clearing Account", "CURRLIAB", "LIABILITY", "", "NONE", True),
 ]
 
-_TAX_RATES = [
-    # tax type, name, rate, can apply to revenue
-    ("OUTPUT2", "15% GST on Income", Decimal("15"), True),
-    ("INPUT2", "15% GST on Expenses", Decimal("15"), False),
-    ("NONE", "No GST", Decimal("0"), True),
-    ("ZERORATEDOUTPUT", "Zero Rated", Decimal("0"), True),
-    ("EXEMPTOUTPUT", "GST Exempt (retired)", Decimal("0"), True),
-]
+_TAX_RATES = {
+    # country: (tax type, name, rate, can apply to revenue)
+    "NZ": [
+        ("OUTPUT2", "15% GST on Income", Decimal("15"), True),
+        ("INPUT2", "15% GST on Expenses", Decimal("15"), False),
+        ("NONE", "No GST", Decimal("0"), True),
+        ("ZERORATEDOUTPUT", "Zero Rated", Decimal("0"), True),
+        ("EXEMPTOUTPUT", "GST Exempt (retired)", Decimal("0"), True),
+    ],
+    "GB": [
+        ("OUTPUT2", "20% (VAT on Income)", Decimal("20"), True),
+        ("INPUT2", "20% (VAT on Expenses)", Decimal("20"), False),
+        ("NONE", "No VAT", Decimal("0"), True),
+        ("ZERORATEDOUTPUT", "Zero Rated Income", Decimal("0"), True),
+        ("EXEMPTOUTPUT", "Exempt Income (retired)", Decimal("0"), True),
+    ],
+}
 
 _ITEMS = [
     # code, name, price, sales account, tax type
@@ -221,7 +230,7 @@ def seed_organisation(
             account["BankAccountNumber"] = f"12-3456-{code}0000-00"
             account["CurrencyCode"] = base_currency
         org.accounts[account_id] = account
-    for tax_type, label, rate, revenue in _TAX_RATES:
+    for tax_type, label, rate, revenue in _TAX_RATES.get(country, _TAX_RATES["NZ"]):
         org.tax_rates[tax_type] = {
             "Name": label,
             "TaxType": tax_type,
