@@ -31,6 +31,12 @@ class SyncAdminManager(BaseManager):
             self.appbuilder.add_view_no_menu(view)
         for api in APIS:
             self.appbuilder.add_api(api)
+        from .api.webhooks import register_webhooks
+
+        register_webhooks(current_app)
+        from .notifications import connect_signals
+
+        connect_signals()
 
     def post_process(self) -> None:
         if not current_app.config.get("FAB_UPDATE_PERMS", True):

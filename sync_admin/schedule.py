@@ -22,6 +22,8 @@ PERIODIC: list[tuple[str, int | Callable[[Flask], int]]] = [
     ("sync_admin.jobs.schedule_incremental", 60),
     ("sync_admin.jobs.refresh_tokens", 300),
     ("sync_admin.jobs.mark_needs_resync", 300),
+    # Token expiry warnings and reconnect reminders (each mailed once per expiry date).
+    ("sync_admin.notifications.check_connections", 3600),
 ]
 
 

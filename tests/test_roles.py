@@ -120,6 +120,23 @@ CASES: list[Case] = [
         api=True,
     ),
     Case("MetricsApi.metrics", "GET", "read", lambda w: "/api/v1/sync/metrics", api=True),
+    Case("NotificationsView.index", "GET", "read", lambda w: "/sync-admin/notifications/"),
+    # Every reader manages their own subscriptions; other staff's need administer.
+    Case(
+        "NotificationsView.subscribe",
+        "POST",
+        "read",
+        lambda w: "/sync-admin/notifications/subscribe",
+        data=lambda w: {"events": "sync_errors", "provider": "tiny"},
+        ok=(302,),
+    ),
+    Case(
+        "NotificationsView.delete",
+        "POST",
+        "read",
+        lambda w: "/sync-admin/notifications/999/delete",
+        ok=(302,),
+    ),
 ]
 
 CASES += [
@@ -233,7 +250,8 @@ CASES += [
     Case("CatalogView.index", "GET", "read", lambda w: "/sync-admin/catalog/?q=token"),
 ]
 
-PUBLIC = {"sync_admin.static", "sync_admin.provider_logo"}
+# Provider webhooks authenticate by signature, not by staff login (tests/test_webhooks.py).
+PUBLIC = {"sync_admin.static", "sync_admin.provider_logo", "sync_admin_webhooks.receive"}
 
 
 def _plugin_endpoints(app: Flask) -> set[tuple[str, str]]:

@@ -34,7 +34,9 @@ class FailureGroup:
 
 
 def failure_groups(
-    organization_id: int | None = None, provider: str | None = None
+    organization_id: int | None = None,
+    provider: str | None = None,
+    company_id: int | None = None,
 ) -> list[FailureGroup]:
     """Failed, not excluded records grouped by catalog entry, biggest group first.
 
@@ -53,6 +55,8 @@ def failure_groups(
         .group_by(SyncResult.catalog_code)
         .order_by(func.count().desc())
     )
+    if company_id is not None:
+        q = q.where(SyncResult.company_id == company_id)
     if organization_id is not None or provider:
         q = q.join(Company, Company.id == SyncResult.company_id)
         if organization_id is not None:

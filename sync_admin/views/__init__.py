@@ -10,6 +10,7 @@ from .failures import FailuresView
 from .integrations import IntegrationsView
 from .logs import LogsView
 from .mappings import MappingsView
+from .notifications import NotificationsView
 from .results import ResultsView
 from .runs import RunsView
 from .support import SupportView
@@ -27,6 +28,7 @@ MENU: list[tuple[type, str, str]] = [
     (CatalogView, "Error catalog", "fa-book"),
     (RunsView, "Runs", "fa-tasks"),
     (AuditView, "Audit trail", "fa-history"),
+    (NotificationsView, "Notifications", "fa-envelope"),
     (SupportView, "Support bundles", "fa-life-ring"),
 ]
 
