@@ -303,3 +303,26 @@ def test_sigkill_of_worker_and_work_horse_mid_batch_loses_and_duplicates_nothing
     assert (run.status, run.attempts) == ("succeeded", 2)
     _all_synced(app, linked)
     _ledger(app, linked, host_db)
+
+
+def test_a_bulk_push_uses_the_ceiling_with_almost_no_429(
+    app: Flask, linked: Linked, books: Books, host_db: Session
+) -> None:
+    """Pacing under Tiny's published limit (30 calls a "minute"), the minute shortened to
+    10 s: while a backlog lasts, every full window carries at least 90% of the limit."""
+    window, limit = 10, 30
+    _members(books, int(os.environ.get("PACE_MEMBERS", "900")), with_invoices=False)
+    app.config.update(SYNC_ADMIN_RATE_WINDOW_SECONDS=window, SYNC_ADMIN_WRITE_BATCH=200)
+    linked.state.update(per_window=limit, window_seconds=float(window), hits=[], stamps=[])
+    run_id = _start(app, linked)
+    _work(app)
+    assert _run(app, run_id).status == "succeeded"
+    calls, throttled = linked.state["calls"], linked.state["throttled"]
+    stamps = linked.state["stamps"]
+    full = int((stamps[-1] - stamps[0]) // window)  # windows the backlog filled
+    assert full >= 2
+    used = sum(1 for t in stamps if t < stamps[0] + full * window) / (full * limit)
+    print(f"calls={calls} throttled={throttled} windows={full} ceiling use={used:.1%}")
+    assert throttled / calls < 0.005
+    assert used >= 0.9
+    _ledger(app, linked, host_db)

@@ -158,7 +158,7 @@ class TinyProvider(Provider):
         ),
     )
     catalog = CATALOG
-    limits = RateLimits(per_minute=120, concurrency=2)
+    limits = RateLimits(per_minute=30, concurrency=2)
     tokens = TokenLifetimes(
         access=timedelta(hours=1), refresh_idle=timedelta(days=30), refresh_grace=timedelta(0)
     )

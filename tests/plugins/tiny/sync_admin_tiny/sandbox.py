@@ -58,6 +58,7 @@ def create_sandbox(
         "throttled": 0,
         "writes": 0,
         "write_sizes": [],
+        "stamps": [],
         "grace_seconds": grace_seconds,
         "hits": [],
         "per_window": per_window,
@@ -144,6 +145,7 @@ def create_sandbox(
         with lock:
             state["calls"] += 1
             now = time.time()
+            state["stamps"].append(now)
             limit = state["per_window"]
             if limit:
                 window = state["window_seconds"]
