@@ -125,6 +125,11 @@ def machine() -> dict[str, Any]:
         info["memory_gb"] = round(mem_kb / 1024 / 1024, 1)
     except (OSError, StopIteration, ValueError, IndexError):
         pass
+    with contextlib.suppress(OSError, ValueError):
+        # Other processes compete for the same cores: the load says how much.
+        info["load_average_1_5_15"] = [
+            float(x) for x in Path("/proc/loadavg").read_text().split()[:3]
+        ]
     with contextlib.suppress(OSError):
         info["git"] = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],

@@ -4,6 +4,11 @@ Run:
 
     .venv/bin/python -m bench.operations            # writes bench/results/operations.json
 
+The memory figure is the peak resident size of a real ``sync-admin worker`` (or
+its forked work-horse, whichever is larger) during a full QuickBooks sync of
+100,000 records through the sandbox (``bench/sync_world.py``; limits lifted),
+beside the same for 10,000 records.
+
 Retry All runs against its own database (``SYNC_ADMIN_BENCH_OPS_DATABASE_URL``,
 default ``postgresql://postgres@127.0.0.1/sync_admin_bench_ops``, rebuilt on
 every run) and the bench Redis: 1,000 seeded companies, then 10,000 failed sync
@@ -15,6 +20,7 @@ its return, after which every run's job is checked to be on the RQ queue.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -23,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, delete, select, text, update
 
-from bench.common import REDIS_URL, bench_app, summarize, timed, write_results
+from bench.common import REDIS_URL, RESULTS, bench_app, summarize, timed, write_results
 
 OPS_DATABASE_URL = os.environ.get(
     "SYNC_ADMIN_BENCH_OPS_DATABASE_URL", "postgresql://postgres@127.0.0.1/sync_admin_bench_ops"
@@ -132,11 +138,57 @@ def retry_all_errors(repeats: int) -> dict[str, Any]:
     return out
 
 
+def worker_memory(records: int) -> dict[str, Any]:
+    """Peak RSS of a real RQ worker (and its work-horse) in a full sync of ``records``,
+    beside the same for a tenth of them: flat memory means the two peaks are close."""
+    from bench.sync_world import World
+
+    out: dict[str, Any] = {"records": records}
+    for label, count in (("tenth", records // 10), ("full", records)):
+        # A 1 s window: the engine's pacer (published limits per window) lets the worker
+        # run at its own speed, as does the sandbox with its limits lifted.
+        world = World.create("quickbooks", companies=1, window=1, sandbox_options={})
+        try:
+            world.set_limits(per_window=10**7, batch_per_window=10**7, concurrency=100, latency=0)
+            linked = world.companies[0]
+            world.add_records(linked, members=count // 5, invoices=count - count // 5)
+            (run_id,) = world.start("full", [linked.company_id])
+            timing = world.run_workers(1, sample_memory=True)
+            (run,) = world.runs([run_id])
+            if run.status != "succeeded":
+                raise RuntimeError(f"run {run.id} ended {run.status}: {run.message}")
+            out[label] = {
+                "records": count,
+                "pushed": run.succeeded,
+                "peak_rss_mb": timing["peak_rss_mb"],
+                "wall_s": round(timing["wall_s"], 1),
+            }
+            print(f"worker memory, {count} records: {out[label]}", flush=True)
+        finally:
+            world.close()
+    out["peak_rss_mb"] = out["full"]["peak_rss_mb"]
+    out["growth_mb_tenth_to_full"] = round(
+        out["full"]["peak_rss_mb"] - out["tenth"]["peak_rss_mb"], 1
+    )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument(
+        "--only", choices=["retry", "memory"], help="run one part, keep the other's last figures"
+    )
     args = parser.parse_args(argv)
-    data = {"retry_all": retry_all_errors(args.repeats)}
+    previous = RESULTS / "operations.json"
+    data = json.loads(previous.read_text()) if previous.exists() else {}
+    data.pop("benchmark", None)
+    data.pop("machine", None)
+    if args.only in (None, "retry"):
+        data["retry_all"] = retry_all_errors(args.repeats)
+    if args.only in (None, "memory"):
+        data["memory"] = worker_memory(args.records)
     path = write_results("operations", data)
     print(f"wrote {path}")
     return 0

@@ -61,9 +61,12 @@ def operations() -> list[str]:
         )
     memory = data.get("memory")
     if memory:
+        tenth, full = memory["tenth"], memory["full"]
         lines.append(
-            f"| worker peak RSS, full sync of {memory['records']:,} records "
-            f"| flat | {memory['peak_rss_mb']} MB (idle worker {memory.get('idle_rss_mb', '?')} MB) | |"
+            f"| worker peak RSS, full sync of {full['records']:,} records "
+            f"({full['wall_s']} s) | flat | {full['peak_rss_mb']} MB; "
+            f"{tenth['peak_rss_mb']} MB for {tenth['records']:,} records | "
+            f"{'yes' if memory['growth_mb_tenth_to_full'] < 50 else 'no'} |"
         )
     return lines
 

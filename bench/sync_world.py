@@ -92,6 +92,15 @@ class World:
         plugin = providers.installed()[provider]
         if provider == "quickbooks":
             sandbox_options = {"realms": companies, "window": window, **sandbox_options}
+        else:
+            sandbox_options = {
+                "organisations": [
+                    {"name": f"Club {i + 1}", "base_currency": "USD", "currencies": ["USD"]}
+                    for i in range(companies)
+                ],
+                "limits": {"window_seconds": window},
+                **sandbox_options,
+            }
         sandbox = Served(plugin.sandbox_app(**sandbox_options))
         fresh_database(SYNC_DATABASE_URL)
         config = {
@@ -108,8 +117,14 @@ class World:
             from sync_admin.db import get_db
 
             create_tables(get_db().engine)
-            for realm in world.realms()[:companies]:
+            realms = world.realms()
+            if len(realms) < companies:
+                raise RuntimeError(
+                    f"the sandbox has {len(realms)} organisations, {companies} needed"
+                )
+            for realm in realms[:companies]:
                 world.companies.append(world._connect(realm))
+        world.map_dues()
         return world
 
     def realms(self) -> list[str]:
@@ -125,7 +140,6 @@ class World:
         from sync_admin.db import session
         from sync_admin.models import Company, Organization
         from sync_admin.services.audit import Actor
-        from sync_admin.services.mappings import set_mapping
 
         host_key = f"club-{realm[-6:]}"
         staff = Actor(name="bench", source="screen")
@@ -140,7 +154,8 @@ class World:
             if result.linked:
                 company = result.linked[0]
             else:  # providers where staff pick the organisations (Xero)
-                company = oauth.link_companies(result.connection.id, [realm], staff)[0]
+                chosen = [c for c in result.companies if c.provider_company_id == realm]
+                company = oauth.link_companies(result.connection.id, chosen, staff)[0]
         company = session.get(Company, company.id)
         company.host_company_key = host_key
         session.commit()
@@ -153,8 +168,39 @@ class World:
             db.commit()
         finally:
             db.close()
-        set_mapping(company.id, "fee_item", FEE_ITEM, self.dues_item(), actor=staff)
         return Linked(organization.id, company.id, realm, host_key)
+
+    def map_dues(self) -> None:
+        """Pull each company's reference data (a run of its own), then map the host's
+        dues fee item to the provider's dues item, as staff do on the mappings screen."""
+        from sync_admin.db import session
+        from sync_admin.models import ReferenceObject
+        from sync_admin.services.audit import Actor
+        from sync_admin.services.mappings import set_mapping
+
+        run_ids = self.start("full", entities=["account", "item", "tax_rate", "currency"])
+        self.run_workers(2)
+        for run in self.runs(run_ids):
+            if run.status != "succeeded":
+                raise RuntimeError(f"reference pull {run.id} ended {run.status}: {run.message}")
+        with self.app.app_context():
+            for linked in self.companies:
+                items = session.scalars(
+                    select(ReferenceObject).where(
+                        ReferenceObject.company_id == linked.company_id,
+                        ReferenceObject.entity == "item",
+                    )
+                ).all()
+                dues = next(
+                    i for i in items if "dues" in (i.name or "").lower() or i.code == "DUES"
+                )
+                set_mapping(
+                    linked.company_id,
+                    "fee_item",
+                    FEE_ITEM,
+                    dues.external_id,
+                    actor=Actor(name="bench", source="screen"),
+                )
 
     def _consent(self, url: str, realm: str) -> dict[str, str]:
         fields = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
@@ -166,14 +212,14 @@ class World:
                 timeout=10,
             )
         else:
-            answer = requests.get(
-                url, params={"decision": "approve"}, allow_redirects=False, timeout=10
+            answer = requests.post(
+                url.split("?", 1)[0],
+                data={**fields, "decision": "allow", "tenant": [realm]},
+                allow_redirects=False,
+                timeout=10,
             )
         location = answer.headers["Location"]
         return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-    def dues_item(self) -> str:
-        return "2" if self.provider == "quickbooks" else "DUES"
 
     # --- host records -------------------------------------------------------------------
 
@@ -278,14 +324,18 @@ class World:
 
     # --- running --------------------------------------------------------------------------
 
-    def start(self, kind: str, company_ids: list[int] | None = None) -> list[int]:
+    def start(
+        self, kind: str, company_ids: list[int] | None = None, entities: list[str] | None = None
+    ) -> list[int]:
         from sync_admin.services.audit import Actor
         from sync_admin.services.resync import resync_company
 
         with self.app.app_context():
             ids = company_ids or [c.company_id for c in self.companies]
             return [
-                resync_company(cid, actor=Actor(name="bench", source="screen"), kind=kind).id
+                resync_company(
+                    cid, actor=Actor(name="bench", source="screen"), kind=kind, entities=entities
+                ).id
                 for cid in ids
             ]
 
