@@ -549,3 +549,25 @@ def test_reset_reseeds_and_stats_count_per_realm(sandbox: Served, api: Api) -> N
     stats = requests.get(sandbox.url + "/_sandbox/stats", timeout=5).json()
     assert stats["realms"][REALM]["records"]["Customer"] == 6
     assert api.get("/customer/1").status_code == 401  # grants are gone after a reset
+
+
+def test_uniqueness_follows_renames_deletes_and_direct_loads(sandbox: Served, api: Api) -> None:
+    first = api.post("/customer", {"DisplayName": "Old Name"}).json()["Customer"]
+    api.post(
+        "/customer",
+        {"Id": first["Id"], "SyncToken": "0", "sparse": True, "DisplayName": "New Name"},
+    )
+    assert api.post("/customer", {"DisplayName": "Old Name"}).status_code == 200  # freed
+    assert api.post("/customer", {"DisplayName": "new name"}).status_code == 400  # taken, any case
+    ann = api.post("/customer", {"DisplayName": "Ann Lee"}).json()["Customer"]["Id"]
+    made = api.post("/invoice", invoice(ann, "D-1")).json()["Invoice"]
+    api.post("/invoice", {"Id": made["Id"], "SyncToken": "0"}, operation="delete")
+    assert api.post("/invoice", invoice(ann, "D-1")).status_code == 200  # the number is free again
+    realm = sandbox.app.sandbox.realm(REALM)
+    with sandbox.app.sandbox.lock:  # a record loaded behind the rules' back (as the harness does)
+        realm.table("Employee")["999"] = {
+            "Id": "999",
+            "SyncToken": "0",
+            "DisplayName": "Loaded Directly",
+        }
+    assert api.post("/customer", {"DisplayName": "Loaded Directly"}).status_code == 400

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from . import indexes
 from .faults import QboFault, qbo_time
 from .state import Realm, SandboxState
 
@@ -218,7 +219,9 @@ def write(
     record["domain"] = "QBO"
     record["sparse"] = False
     _apply_side_effects(state, realm, entity, record)
+    previous = table.get(record["Id"])
     table[record["Id"]] = record
+    indexes.remember(realm, entity, previous, record)
     state.touch(realm, entity, record["Id"])
     return copy.deepcopy(record)
 
@@ -247,6 +250,7 @@ def delete(state: SandboxState, realm: Realm, entity: str, body: Any) -> dict[st
         )
     _check_sync_token(current, body)
     del table[current["Id"]]
+    indexes.forget(realm, entity, current)
     realm.deleted.setdefault(entity, {})[current["Id"]] = state.now()
     state.touch(realm, entity, current["Id"])
     return {"domain": "QBO", "status": "Deleted", "Id": current["Id"]}
@@ -385,18 +389,14 @@ def _name_entity(
     _length(record, "PrimaryEmailAddr.Address", 100, email or "")
     phone = (record.get("PrimaryPhone") or {}).get("FreeFormNumber")
     _length(record, "PrimaryPhone.FreeFormNumber", 21, phone or "")
-    wanted = record["DisplayName"].strip().casefold()
-    for other_entity in NAME_ENTITIES:
-        for other in realm.table(other_entity).values():
-            if existing is not None and other_entity == entity and other["Id"] == existing["Id"]:
-                continue
-            if str(other.get("DisplayName", "")).strip().casefold() == wanted:
-                raise QboFault(
-                    "6240",
-                    "Duplicate Name Exists Error",
-                    f"The name supplied already exists. : Another {other_entity.lower()} is "
-                    f"already using this name. Please use a different name.",
-                )
+    taken = indexes.conflict(realm, "name", entity, record, existing["Id"] if existing else None)
+    if taken is not None:
+        raise QboFault(
+            "6240",
+            "Duplicate Name Exists Error",
+            f"The name supplied already exists. : Another {taken[0].lower()} is "
+            f"already using this name. Please use a different name.",
+        )
     record.setdefault("Active", True)
     record.setdefault("PrintOnCheckName", record["DisplayName"])
     if entity == "Customer":
@@ -443,18 +443,19 @@ def _sales(
     doc = record.get("DocNumber")
     if doc:
         _length(record, "DocNumber", DOC_NUMBER_MAX)
+        taken = None
         if "allowduplicatedocnum" not in include.lower():
-            for other in realm.table(entity).values():
-                if existing is not None and other["Id"] == existing["Id"]:
-                    continue
-                if str(other.get("DocNumber", "")).casefold() == str(doc).casefold():
-                    raise QboFault(
-                        "6140",
-                        "Duplicate Document Number Error",
-                        "Duplicate Document Number Error : You must specify a different number. "
-                        f"This number has already been used. DocNumber={doc} is assigned to "
-                        f"TxnType={entity} with TxnId={other['Id']}",
-                    )
+            taken = indexes.conflict(
+                realm, "doc", entity, record, existing["Id"] if existing else None
+            )
+        if taken is not None:
+            raise QboFault(
+                "6140",
+                "Duplicate Document Number Error",
+                "Duplicate Document Number Error : You must specify a different number. "
+                f"This number has already been used. DocNumber={doc} is assigned to "
+                f"TxnType={entity} with TxnId={taken[1]['Id']}",
+            )
     else:
         record["DocNumber"] = str(1000 + len(realm.table(entity)) + 1)
     total = Decimal("0")
@@ -558,20 +559,17 @@ def _payment(
     ref = record.get("PaymentRefNum")
     if ref:
         _length(record, "PaymentRefNum", PAYMENT_REF_MAX)
-        for other in realm.table("Payment").values():
-            if existing is not None and other["Id"] == existing["Id"]:
-                continue
-            if (
-                other.get("PaymentRefNum") == ref
-                and other["CustomerRef"]["value"] == customer["Id"]
-            ):
-                raise QboFault(
-                    "6140",
-                    "Duplicate Document Number Error",
-                    "Duplicate Document Number Error : You must specify a different number. This "
-                    f"number has already been used. DocNumber={ref} is assigned to TxnType=Payment "
-                    f"with TxnId={other['Id']}",
-                )
+        taken = indexes.conflict(
+            realm, "payment_ref", "Payment", record, existing["Id"] if existing else None
+        )
+        if taken is not None:
+            raise QboFault(
+                "6140",
+                "Duplicate Document Number Error",
+                "Duplicate Document Number Error : You must specify a different number. This "
+                f"number has already been used. DocNumber={ref} is assigned to TxnType=Payment "
+                f"with TxnId={taken[1]['Id']}",
+            )
     if record.get("DepositToAccountRef"):
         account = _ref(realm, "Account", record["DepositToAccountRef"], "DepositToAccountRef")
         record["DepositToAccountRef"] = {"value": account["Id"], "name": account["Name"]}

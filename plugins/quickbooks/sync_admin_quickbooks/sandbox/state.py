@@ -68,6 +68,7 @@ class Realm:
     batches: deque[float] = field(default_factory=deque)
     in_flight: int = 0
     stats: dict[str, int] = field(default_factory=dict)
+    indexes: dict[str, Any] = field(default_factory=dict)  # see indexes.py
 
     def table(self, entity: str) -> dict[str, dict[str, Any]]:
         return self.records.setdefault(entity, {})
@@ -179,6 +180,7 @@ class SandboxState:
             realm.calls.append(now)
             if batch:
                 realm.batches.append(now)
+                realm.count("batch_calls")
             realm.in_flight += 1
             realm.stats["max_in_flight"] = max(realm.stats.get("max_in_flight", 0), realm.in_flight)
             return None
