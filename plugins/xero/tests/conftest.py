@@ -20,7 +20,7 @@ if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import *  # noqa: E402, F403
-from conftest import LiveServer, _push_request_context, _schema  # noqa: E402, F401
+from conftest import SCREENSHOTS, LiveServer, _push_request_context, _schema, browser_login  # noqa: E402, F401
 
 # --- the Xero sandbox and the specification check ------------------------------------------
 
