@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from .. import providers
 from ..db import session
@@ -29,6 +29,7 @@ __all__ = [
     "CompanySummary",
     "LogFilter",
     "company_summaries",
+    "count_companies",
     "get_log",
     "like_pattern",
     "page_logs",
@@ -197,15 +198,41 @@ class CompanySummary:
     last_activity_at: datetime | None
 
 
+def _summary_query(
+    organization_id: int | None, company: str | None, provider: str | None
+) -> Select:
+    q = select(Company.id)
+    if organization_id is not None:
+        q = q.where(Company.organization_id == organization_id)
+    if company:
+        q = q.where(Company.name.ilike(like_pattern(company), escape="\\"))
+    if provider:
+        q = q.where(Company.provider == provider)
+    return q
+
+
+def count_companies(
+    organization_id: int | None = None, company: str | None = None, provider: str | None = None
+) -> int:
+    """How many cards ``company_summaries`` would return (the company table is small)."""
+    inner = _summary_query(organization_id, company, provider).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
 def company_summaries(
     organization_id: int | None = None,
     company: str | None = None,
     provider: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[CompanySummary]:
-    """One card per company, most recent activity first, from the counters table."""
+    """One card per company, most recent activity first, from the counters table.
+
+    ``limit``/``offset`` page the cards in SQL (a screen shows 60 of 1,000).
+    """
     q = (
-        select(
-            Company.id,
+        _summary_query(organization_id, company, provider)
+        .add_columns(
             Company.name,
             Company.provider,
             Company.status,
@@ -218,14 +245,10 @@ def company_summaries(
         )
         .outerjoin(CompanyStats, CompanyStats.company_id == Company.id)
         .outerjoin(Connection, Connection.id == Company.connection_id)
+        .order_by(CompanyStats.last_activity_at.desc().nulls_last(), Company.name, Company.id)
     )
-    if organization_id is not None:
-        q = q.where(Company.organization_id == organization_id)
-    if company:
-        q = q.where(Company.name.ilike(like_pattern(company), escape="\\"))
-    if provider:
-        q = q.where(Company.provider == provider)
-    q = q.order_by(CompanyStats.last_activity_at.desc().nulls_last(), Company.name, Company.id)
+    if limit is not None:
+        q = q.limit(limit).offset(offset)
     labels = {p.name: p.label for p in providers.all()}
     return [
         CompanySummary(

@@ -13,7 +13,7 @@ from ..errors import ValidationError
 from ..models import Company
 from ..queries import PAGE_SIZES, page_size
 from ..queries.filters import parse_choice, parse_int, parse_text
-from ..queries.logs import LogFilter, company_summaries, page_logs
+from ..queries.logs import LogFilter, company_summaries, count_companies, page_logs
 from ..queries.runs import run_flag
 from ..vocabulary import Direction, Entity, Level, LogType
 from .base import SyncView
@@ -39,11 +39,17 @@ class LogsView(SyncView):
             number = parse_int(request.args, "page", "Page") or 1
         except ValidationError as exc:
             return self._summary([], 1, 1, error=exc), 400
-        cards = company_summaries(organization_id=org, company=text, provider=provider)
-        pages = max(1, -(-len(cards) // CARDS_PER_PAGE))
+        total = count_companies(organization_id=org, company=text, provider=provider)
+        pages = max(1, -(-total // CARDS_PER_PAGE))
         number = min(number, pages)
-        shown = cards[(number - 1) * CARDS_PER_PAGE : number * CARDS_PER_PAGE]
-        return self._summary(shown, number, pages, total=len(cards), text=text, provider=provider)
+        shown = company_summaries(
+            organization_id=org,
+            company=text,
+            provider=provider,
+            limit=CARDS_PER_PAGE,
+            offset=(number - 1) * CARDS_PER_PAGE,
+        )
+        return self._summary(shown, number, pages, total=total, text=text, provider=provider)
 
     def _summary(self, cards: list, number: int, pages: int, **context: Any) -> str:
         return self.render(
