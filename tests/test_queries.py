@@ -108,11 +108,15 @@ def test_filters_narrow_and_totals_come_from_counters_or_a_capped_count(app: Fla
         milestones = page_logs(LogFilter(company_id=cid, type="milestone"))
         assert milestones.total == 2
         # LIKE wildcards in the search are literal: "50%" matches, "5_%" does not.
-        assert page_logs(LogFilter(message="Dues 50%")).total == 3
-        assert page_logs(LogFilter(message="Dues 5_%")).total == 0
-        assert page_logs(LogFilter(message="no FEE item")).total == 3  # case-insensitive
+        assert len(page_logs(LogFilter(message="Dues 50%")).rows) == 3
+        assert page_logs(LogFilter(message="Dues 5_%")).rows == []
+        assert len(page_logs(LogFilter(message="no FEE item")).rows) == 3  # case-insensitive
         assert page_logs(LogFilter(company="acme club 2")).total == 4
-        assert page_logs(LogFilter(external_account="OWNER@acme")).total == 14
+        assert len(page_logs(LogFilter(external_account="OWNER@acme")).rows) == 14
+        # Text searches count with the planner's estimate on PostgreSQL, exactly on SQLite.
+        searched = page_logs(LogFilter(message="no fee item"))
+        assert searched.total_estimated == (session.get_bind().dialect.name == "postgresql")
+        assert searched.total_estimated or searched.total == 3
         assert page_logs(LogFilter(date=T0.date())).total == 14
         assert page_logs(LogFilter(date=T0.date() + timedelta(days=1))).total == 0
         assert page_logs(LogFilter(date_to=T0.date() - timedelta(days=1))).total == 0
@@ -126,8 +130,32 @@ def test_capped_count_stops_at_the_cap(app: Flask, monkeypatch: pytest.MonkeyPat
         add_logs(cid, 12)
         real = logs.capped_count
         monkeypatch.setattr(logs, "capped_count", lambda q: real(q, cap=10))
-        page = page_logs(LogFilter(message="synced"))
+        page = page_logs(LogFilter(level="success"))
         assert page.total == 10 and page.total_capped and page.total_text == "10+"
+
+
+def test_text_search_reads_a_window_then_the_whole_scope(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync_admin.queries import logs
+
+    monkeypatch.setattr(logs, "SEARCH_WINDOW", 10)
+    with app.app_context():
+        _, (cid, other) = org_with_company(app, companies=2)
+        old = add_logs(cid, 2, message="Gala dinner not mapped", start=T0 - timedelta(days=30))
+        add_logs(cid, 40, message="Invoice synced")
+        add_logs(other, 5, message="Gala dinner not mapped")
+        # Common term: found in the window of the 10 newest rows.
+        common = page_logs(LogFilter(company_id=cid, message="invoice"), size=25)
+        assert len(common.rows) == 25 and common.next_cursor
+        rest = page_logs(LogFilter(company_id=cid, message="invoice"), common.next_cursor, 25)
+        assert len(rest.rows) == 15 and rest.next_cursor is None
+        # Rare term, older than the window: found through the whole company.
+        rare = page_logs(LogFilter(company_id=cid, message="gala"))
+        assert [r.id for r in rare.rows] == old[::-1]
+        # Back from the last page of a search.
+        back = page_logs(LogFilter(company_id=cid, message="invoice"), rest.prev_cursor, 25)
+        assert [r.id for r in back.rows] == [r.id for r in common.rows]
 
 
 def test_company_summaries_read_the_counters(app: Flask) -> None:

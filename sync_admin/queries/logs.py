@@ -10,7 +10,7 @@ serves on PostgreSQL and SQLite scans (still correct, just slower).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -23,7 +23,15 @@ from ..errors import ValidationError
 from ..models import Company, CompanyStats, Connection, Log
 from ..vocabulary import Direction, Entity, Level, LogType
 from .filters import day_end, day_start, parse_choice, parse_date, parse_int, parse_text
-from .paging import Page, capped_count, decode_cursor, keyset_page, page_size
+from .paging import (
+    Page,
+    capped_count,
+    decode_cursor,
+    estimated_count,
+    keyset_page,
+    page_size,
+    pinned,
+)
 
 __all__ = [
     "CompanySummary",
@@ -37,6 +45,9 @@ __all__ = [
 
 # Trigrams need three characters; shorter terms could not use the index.
 MIN_SEARCH = 3
+# A text search first looks at this many of the newest rows in scope (common
+# terms are found there); only then does it read the text index (rare terms).
+SEARCH_WINDOW = 5000
 
 
 def like_pattern(text: str) -> str:
@@ -109,9 +120,10 @@ class LogFilter:
 
 
 def _query(f: LogFilter) -> Select:
+    """Every filter but the text searches (see ``_text_filters``)."""
     q = select(Log)
     if f.company_id is not None:
-        q = q.where(Log.company_id == f.company_id)
+        q = q.where(pinned(Log.company_id, f.company_id))
     if f.company:
         # Resolved through the small company table, then served by the company index.
         ids = select(Company.id).where(Company.name.ilike(like_pattern(f.company), escape="\\"))
@@ -120,14 +132,10 @@ def _query(f: LogFilter) -> Select:
         q = q.where(Log.organization_id == f.organization_id)
     if f.provider:
         q = q.where(Log.provider == f.provider)
-    if f.external_account:
-        q = q.where(Log.external_account.ilike(like_pattern(f.external_account), escape="\\"))
     if f.type:
         q = q.where(Log.type == f.type)
     if f.level:
         q = q.where(Log.level == f.level)
-    if f.message:
-        q = q.where(Log.message.ilike(like_pattern(f.message), escape="\\"))
     if f.date:
         q = q.where(Log.created_at >= day_start(f.date), Log.created_at < day_end(f.date))
     if f.date_from:
@@ -141,6 +149,23 @@ def _query(f: LogFilter) -> Select:
     if f.run_id is not None:
         q = q.where(Log.run_id == f.run_id)
     return q
+
+
+def _text_filters(f: LogFilter) -> Callable[[Any], list[Any]] | None:
+    """Message and external account searches (ILIKE, served by pg_trgm indexes)."""
+    if not (f.message or f.external_account):
+        return None
+
+    def filters(entity: Any) -> list[Any]:
+        out = []
+        if f.message:
+            out.append(entity.message.ilike(like_pattern(f.message), escape="\\"))
+        if f.external_account:
+            pattern = like_pattern(f.external_account)
+            out.append(entity.external_account.ilike(pattern, escape="\\"))
+        return out
+
+    return filters
 
 
 def _counter_total(f: LogFilter) -> int | None:
@@ -163,17 +188,37 @@ def _counter_total(f: LogFilter) -> int | None:
 
 
 def page_logs(f: LogFilter, cursor: str | None = None, size: int = 25) -> Page[Log]:
-    """One page of log lines, newest first, with a total that never scans the table."""
+    """One page of log lines, newest first, with a total that never scans the table.
+
+    The total is the company's counter when it answers the filter exactly, the
+    planner's estimate for text searches on PostgreSQL ("about"), else a count
+    that stops at ``COUNT_CAP``.
+    """
     page_size(size)
+    late = _text_filters(f)
     rows, next_c, prev_c = keyset_page(
-        _query(f), Log.created_at, Log.id, decode_cursor(cursor), size
+        _query(f),
+        Log.created_at,
+        Log.id,
+        decode_cursor(cursor),
+        size,
+        prefix=[Log.company_id] if f.company_id is not None else [],
+        late=late,
+        window=SEARCH_WINDOW,
     )
     page: Page[Log] = Page(rows=rows, size=size, next_cursor=next_c, prev_cursor=prev_c)
     exact = _counter_total(f)
     if exact is not None:
         page.total = exact
-    else:
-        page.total, page.total_capped = capped_count(_query(f))
+        return page
+    query = _query(f)
+    if late is not None:
+        query = query.where(*late(Log))
+        estimate = estimated_count(query)
+        if estimate is not None:
+            page.total, page.total_estimated = estimate, True
+            return page
+    page.total, page.total_capped = capped_count(query)
     return page
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, any_, func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.orm import aliased
 
 from ..db import session
 from ..errors import ValidationError
@@ -58,12 +60,16 @@ class Page(Generic[T]):
     prev_cursor: str | None = None
     total: int | None = None
     total_capped: bool = False
+    # True when ``total`` is the planner's estimate (text searches on PostgreSQL).
+    total_estimated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def total_text(self) -> str:
         if self.total is None:
             return ""
+        if self.total_estimated:
+            return f"about {self.total:,}"
         return f"{self.total:,}+" if self.total_capped else f"{self.total:,}"
 
 
@@ -111,8 +117,18 @@ def keyset_page(
     id_col: Any,
     cursor: Cursor | None,
     size: int,
+    *,
+    prefix: Sequence[Any] = (),
+    late: Callable[[Any], list[Any]] | None = None,
+    window: int = 0,
 ) -> tuple[list[Any], str | None, str | None]:
     """Entities of ``query`` newest first, ``size`` at a time, from ``cursor``.
+
+    ``prefix`` are columns the query pins to one value, put first in ORDER BY so
+    that only their index can serve the order (see ``pinned``). ``late(entity)``
+    gives filters (text search) applied first to a window of the ``window``
+    newest rows in scope and, only when the window holds too few matches, to the
+    whole scope through the filters' own index (see ``_whole_scope``).
 
     Returns rows, the cursor of the next (older) page and of the previous
     (newer) page; None where there is no such page.
@@ -121,26 +137,103 @@ def keyset_page(
     def key(row: Any) -> tuple[datetime, int]:
         return getattr(row, at_col.key), getattr(row, id_col.key)
 
-    if cursor is None or cursor.direction == "after":
-        if cursor is not None:
-            query = query.where(
-                at_col <= cursor.at, tuple_(at_col, id_col) < (cursor.at, cursor.id)
-            )
-        ordered = query.order_by(at_col.desc(), id_col.desc()).limit(size + 1)
-        rows = list(session.scalars(ordered).all())
-        more = len(rows) > size
-        rows = rows[:size]
-        next_c = encode_cursor("after", *key(rows[-1])) if more and rows else None
-        prev_c = encode_cursor("before", *key(rows[0])) if cursor is not None and rows else None
-        return rows, next_c, prev_c
-    query = query.where(at_col >= cursor.at, tuple_(at_col, id_col) > (cursor.at, cursor.id))
-    ordered = query.order_by(at_col.asc(), id_col.asc()).limit(size + 1)
-    rows = list(session.scalars(ordered).all())
+    forward = cursor is None or cursor.direction == "after"
+    if cursor is not None and forward:
+        query = query.where(at_col <= cursor.at, tuple_(at_col, id_col) < (cursor.at, cursor.id))
+    elif cursor is not None:
+        query = query.where(at_col >= cursor.at, tuple_(at_col, id_col) > (cursor.at, cursor.id))
+    way = (lambda c: c.desc()) if forward else (lambda c: c.asc())
+    order = [way(c) for c in (*prefix, at_col, id_col)]
+    if late is None:
+        rows = list(session.scalars(query.order_by(*order).limit(size + 1)).all())
+    else:
+        rows = _late_filtered(query, order, at_col, id_col, way, late, window, size)
     more = len(rows) > size
-    rows = list(reversed(rows[:size]))
-    next_c = encode_cursor("after", *key(rows[-1])) if rows else None
-    prev_c = encode_cursor("before", *key(rows[0])) if more and rows else None
+    rows = rows[:size]
+    if not forward:
+        rows.reverse()
+    if not rows:
+        return rows, None, None
+    if forward:
+        next_c = encode_cursor("after", *key(rows[-1])) if more else None
+        prev_c = encode_cursor("before", *key(rows[0])) if cursor is not None else None
+    else:
+        next_c = encode_cursor("after", *key(rows[-1]))
+        prev_c = encode_cursor("before", *key(rows[0])) if more else None
     return rows, next_c, prev_c
+
+
+def _late_filtered(
+    query: Select,
+    order: list[Any],
+    at_col: Any,
+    id_col: Any,
+    way: Callable[[Any], Any],
+    late: Callable[[Any], list[Any]],
+    window: int,
+    size: int,
+) -> list[Any]:
+    entity = query.column_descriptions[0]["entity"]
+    if window:
+        newest = aliased(entity, query.order_by(*order).limit(window).subquery())
+        found = list(
+            session.scalars(
+                select(newest)
+                .where(*late(newest))
+                .order_by(way(getattr(newest, at_col.key)), way(getattr(newest, id_col.key)))
+                .limit(size + 1)
+            ).all()
+        )
+        if len(found) > size:
+            return found
+        beyond = query.with_only_columns(id_col).order_by(*order).offset(window).limit(1)
+        if session.execute(beyond).first() is None:
+            return found  # the window was the whole scope
+    return _whole_scope(query.where(*late(entity)).order_by(*order).limit(size + 1))
+
+
+def _whole_scope(statement: Select) -> list[Any]:
+    """Rare matches: on PostgreSQL, make the planner read them through the text
+    index (a bitmap of the few matching rows, then a top-N sort) instead of
+    walking the time index through millions of rows that do not match."""
+    if session.get_bind().dialect.name != "postgresql":
+        return list(session.scalars(statement).all())
+    session.execute(text("SET LOCAL enable_indexscan = off"))
+    session.execute(text("SET LOCAL enable_indexonlyscan = off"))
+    try:
+        return list(session.scalars(statement).all())
+    finally:
+        session.execute(text("RESET enable_indexscan"))
+        session.execute(text("RESET enable_indexonlyscan"))
+
+
+def pinned(column: Any, value: Any) -> Any:
+    """``column = value`` that the PostgreSQL planner cannot drop from ORDER BY.
+
+    With ``= value`` the planner treats the column as constant and may serve
+    ``ORDER BY created_at`` from the global time index, filtering out every
+    other company's rows: seconds at 10 million rows when the company's rows
+    are old or few. ``= ANY(ARRAY[value])`` keeps the column in the ordering,
+    so only the ``(company_id, created_at, id)`` index can serve it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(array([value]))
+    return column == value
+
+
+def estimated_count(query: Select) -> int | None:
+    """The planner's row estimate (PostgreSQL), for filters no index can count cheaply."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    counted = query.with_only_columns(query.selected_columns[0]).order_by(None)
+    connection = session.connection()
+    compiled = counted.compile(dialect=connection.dialect)
+    plan = connection.exec_driver_sql(
+        f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params
+    ).scalar_one()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def capped_count(query: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
