@@ -58,13 +58,38 @@ class Club:
     provider: str
     choose: str | None = None  # the company to pick on the consent page
     foreign_currency: str | None = None
+    taken_name: str | None = "Pam Seitz"  # None: another member's name
+    skip: frozenset[str] = frozenset()
+    invalid_account: bool = False
+
+
+XERO_ALLOWS = frozenset(
+    {
+        "field over the provider's limit",  # Xero's limits are far longer
+        "invoice number over the limit",
+        "inactive fee item",  # Xero items have no inactive state
+        "payment for another customer's invoice",  # a Xero payment names only the invoice
+        "payment reference used twice",
+        "write-off whose Bad Debt item has no income account",  # a QuickBooks item rule
+    }
+)
 
 
 # QuickBooks' second sandbox company has a Bad Debt item without an income account
 # (seed 002's "Error Adding Write-off").
 CLUBS = [
     Club("riverside", "Riverside Members Club", "USD", "quickbooks", choose="9130354467721572"),
-    Club("harbour", "Harbour Sailing Club", "GBP", "xero", foreign_currency="EUR"),
+    Club(
+        "harbour",
+        "Harbour Sailing Club",
+        "GBP",
+        "xero",
+        choose="(UK)",
+        foreign_currency="EUR",
+        taken_name=None,
+        skip=XERO_ALLOWS,
+        invalid_account=True,
+    ),
     Club("tinytown", "Tinytown Chess Club", "USD", "tiny"),
 ]
 
@@ -115,7 +140,7 @@ class _Form(HTMLParser):
         super().__init__()
         self.action: str | None = None
         self.method = "get"
-        self.fields: dict[str, str] = {}
+        self.fields: dict[str, list[str]] = {}
         self.selects: dict[str, list[str]] = {}
         self.buttons: list[dict[str, str]] = []
         self._select: str | None = None
@@ -130,10 +155,10 @@ class _Form(HTMLParser):
         elif tag == "input" and a.get("name"):
             if a.get("type", "text") in ("submit", "button"):
                 self.buttons.append(a)
-            elif a.get("type") not in ("checkbox", "radio") or "checked" in a:
-                self.fields[a["name"]] = a.get("value", "")
-            elif a.get("type") == "checkbox":
-                self.fields.setdefault(a["name"], a.get("value", "on"))
+            elif a.get("type") == "checkbox":  # tick every box: all companies are granted
+                self.fields.setdefault(a["name"], []).append(a.get("value", "on"))
+            elif a.get("type") != "radio" or "checked" in a:
+                self.fields[a["name"]] = [a.get("value", "")]
         elif tag == "select":
             self._select = a.get("name")
             self.selects.setdefault(self._select or "", [])
@@ -201,7 +226,11 @@ def connect(app: Flask, organization_id: int, provider: Provider, choose: str | 
         result = oauth.complete(provider.name, Consent(choose).approve(url), DEMO)
         linked = list(result.linked)
         if not linked and result.companies:
-            chosen = [c for c in result.companies if choose in (None, c.provider_company_id)]
+            chosen = [
+                c
+                for c in result.companies
+                if choose is None or choose in (c.provider_company_id, c.name) or choose in c.name
+            ]
             linked = oauth.link_companies(
                 result.connection.id, chosen[:1] or result.companies[:1], DEMO
             )
@@ -268,6 +297,8 @@ def map_most(company_id: int, host: Any, host_key: str) -> None:
     bank = best(accounts, ["checking", "bank", "business"])
     if bank is not None:
         mappings.set_mapping(company_id, "account", "bank", bank.external_id, actor=DEMO)
+        # A mapping mistake staff make: donations income pointed at the bank account.
+        mappings.set_mapping(company_id, "account", "donations", bank.external_id, actor=DEMO)
     bad = best(items, ["bad debt"]) or best(accounts, ["bad debt"])
     if bad is not None:
         # Mapped for dues only: a write-off of an event fee has no Bad Debt mapping.
@@ -323,7 +354,14 @@ def populate(
             continue
         with Session(engine) as db:
             cases = build_club(
-                db, club.key, club.name, club.currency, foreign_currency=club.foreign_currency
+                db,
+                club.key,
+                club.name,
+                club.currency,
+                foreign_currency=club.foreign_currency,
+                taken_name=club.taken_name,
+                skip=club.skip,
+                invalid_account=club.invalid_account,
             )
         org = session.scalars(select(Organization).where(Organization.host_key == club.key)).first()
         if org is None:

@@ -26,7 +26,7 @@ STAFF = Actor(name="admin", id=1, source="screen")
 # The catalog entry each documented error ends with (seeds 002-004).
 EXPECTED = {
     "quickbooks": {
-        "contact named like a vendor": "qbo.duplicate_name",
+        "contact whose name is taken": "qbo.duplicate_name",
         "field over the provider's limit": "sync_admin.field_too_long",
         "unmapped fee item": "qbo.fee_item_not_mapped",
         "inactive fee item": "sync_admin.inactive_mapping",
@@ -41,10 +41,22 @@ EXPECTED = {
         "payment for an invoice that never synced": "qbo.payment_invoice_not_synced",
         "credit for a missing invoice": "qbo.credit_invoice_not_synced",
     },
+    "xero": {
+        "contact whose name is taken": "xero.duplicate_contact",
+        "unmapped fee item": "sync_admin.missing_mapping",
+        "invoice number used by another customer": "xero.duplicate_invoice_number",
+        "over-payment": "xero.amount_mismatch",
+        "write-off with no Bad Debt mapping": "sync_admin.missing_mapping",
+        "invalid account code": "xero.invalid_account_code",
+        "currency not enabled": "xero.currency_not_enabled",
+        "invoice of a contact that failed": "sync_admin.dependency_not_synced",
+        "payment for an invoice that never synced": "sync_admin.dependency_not_synced",
+        "credit for a missing invoice": "sync_admin.dependency_not_synced",
+    },
 }
 
 
-@pytest.fixture(params=["quickbooks"])
+@pytest.fixture(params=["quickbooks", "xero"])
 def provider_name(request: pytest.FixtureRequest) -> str:
     return request.param
 

@@ -49,7 +49,9 @@ def build_club(
     currency: str = "USD",
     *,
     members: int = 30,
-    vendor_name: str = "Pam Seitz",
+    taken_name: str | None = "Pam Seitz",
+    skip: frozenset[str] = frozenset(),
+    invalid_account: bool = False,
     foreign_currency: str | None = None,
     seed: int = 7,
 ) -> Cases:
@@ -73,8 +75,10 @@ def build_club(
                           deposit_account="bank")  # fmt: skip
     cases.good_invoices = len(invoices)
     # --- one of each documented error -------------------------------------------------
-    vendor = books.member(*vendor_name.split(" ", 1), email="pam@example.org")
-    cases.failed["contact named like a vendor"] = ("contact", str(vendor.id))
+    # A name the provider already has: a QuickBooks vendor, or (None) another member's.
+    first, last = (taken_name or f"{people[0].first_name} {people[0].last_name}").split(" ", 1)
+    vendor = books.member(first, last, email="same.name@example.org")
+    cases.failed["contact whose name is taken"] = ("contact", str(vendor.id))
     vendor_invoice = books.invoice(vendor, f"{key[:3].upper()}-V1", [("dues", "150.00")])
     cases.skipped["invoice of a contact that failed"] = ("invoice", str(vendor_invoice.id))
     long_name = books.member("Maximiliana-" + "Konstantinopolitanische" * 4, "Long")
@@ -88,12 +92,12 @@ def build_club(
     cases.failed["invoice number used by another customer"] = ("invoice", str(taken.id))
     too_long = books.invoice(a, f"{key.upper()}-INVOICE-NUMBER-TOO-LONG", [("late", "25.00")])
     cases.failed["invoice number over the limit"] = ("invoice", str(too_long.id))
-    orphan = books.payment(a, f"P-{key[:3].upper()}-ORPHAN", [(unmapped, "20.00")],
+    orphan = books.payment(a, f"P-{key[:3].upper()}-ORPHAN", [(unmapped, "15.00")],
                            deposit_account="bank")  # fmt: skip
     cases.skipped["payment for an invoice that never synced"] = ("payment", str(orphan.id))
-    credit = books.credit_note(a, f"C-{key[:3].upper()}-1", [("late", "20.00")], unmapped)
+    credit = books.credit_note(a, f"C-{key[:3].upper()}-1", [("late", "5.00")], unmapped)
     cases.skipped["credit for a missing invoice"] = ("credit_note", str(credit.id))
-    over = books.payment(people[3], f"P-{key[:3].upper()}-OVER", [(invoices[3], "195.00")],
+    over = books.payment(people[3], f"P-{key[:3].upper()}-OVER", [(invoices[3], "250.00")],
                          amount="150.00", deposit_account="bank")  # fmt: skip
     cases.failed["over-payment"] = ("payment", str(over.id))
     other = books.payment(people[5], f"P-{key[:3].upper()}-OTHER", [(invoices[7], "150.00")],
@@ -108,10 +112,18 @@ def build_club(
     cases.failed["write-off whose Bad Debt item has no income account"] = ("write_off", str(w1.id))
     w2 = books.write_off(people[13], unpaid[6], "45.00", fee_item="events")
     cases.failed["write-off with no Bad Debt mapping"] = ("write_off", str(w2.id))
+    if invalid_account:
+        # Income booked to an account the provider refuses on sales (a bank account).
+        row = books.invoice(people[8], f"{key[:3].upper()}-ACC1", [("sponsor", "500.00")])
+        row.lines = [{**row.lines[0], "account": "donations"}]
+        cases.failed["invalid account code"] = ("invoice", str(row.id))
     if foreign_currency:
         fx = books.invoice(people[6], f"{key[:3].upper()}-FX1", [("dues", "150.00")],
                            currency=foreign_currency)  # fmt: skip
         cases.failed["currency not enabled"] = ("invoice", str(fx.id))
     rng.shuffle(people)
     db.commit()
+    for what in skip:  # errors this provider does not have (the records still sync or fail)
+        cases.failed.pop(what, None)
+        cases.skipped.pop(what, None)
     return cases
