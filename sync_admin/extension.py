@@ -86,6 +86,10 @@ class SyncAdmin:
         from .csp import init_csp
 
         init_csp(app)
+        if app.config.get("SYNC_ADMIN_PERMISSION_CACHE", True):
+            from .permission_cache import install_permission_cache
+
+            install_permission_cache(appbuilder.sm)
         from .cli import sync_admin_group
 
         app.cli.add_command(sync_admin_group)

@@ -74,6 +74,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SYNC_ADMIN_MENU_CATEGORY", "Integrations", "Menu category of the admin screens."),
     Setting(
+        "SYNC_ADMIN_PERMISSION_CACHE",
+        True,
+        "Answer Flask-AppBuilder's permission checks from one query per request (the menu "
+        "otherwise costs one query per entry).",
+        as_bool,
+    ),
+    Setting(
         "SYNC_ADMIN_SYNC_INTERVAL_MINUTES",
         60,
         "Minutes between scheduled incremental syncs of a company.",
