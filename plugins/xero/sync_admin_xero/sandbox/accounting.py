@@ -224,7 +224,7 @@ def _listing(name: str, rows: list[dict[str, Any]], *, pageable: bool) -> Respon
         wanted = {i.strip() for i in ids.split(",")}
         key = {"Contacts": "ContactID", "Invoices": "InvoiceID"}.get(name, "")
         rows = [r for r in rows if r.get(key) in wanted]
-    rows.sort(key=lambda r: (_ms(r.get("UpdatedDateUTC", "/Date(0)/")), str(r)))
+    rows.sort(key=lambda r: _ms(r.get("UpdatedDateUTC", "/Date(0)/")))  # stable: ties keep order
     extra: dict[str, Any] = {}
     page = request.args.get("page")
     if pageable and page:
@@ -479,6 +479,7 @@ def _restore(org: Organisation, snapshot: dict[str, Any] | None) -> None:
     org.payments = snapshot["payments"]
     org.credit_notes = snapshot["credit_notes"]
     org.invoice_counter, org.credit_counter = snapshot["counters"]
+    org.reindex()
 
 
 @blueprint.put("/Contacts")

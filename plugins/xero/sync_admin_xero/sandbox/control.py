@@ -145,6 +145,7 @@ def change_record(tenant: str, table: str, record_id: str) -> Any:
             from .state import ms_date
 
             rows[record_id]["UpdatedDateUTC"] = ms_date()
+        org.reindex()  # type: ignore[union-attr]
         return jsonify(rows[record_id])
 
 
@@ -210,6 +211,7 @@ def stats() -> Any:
         }
         return jsonify(
             tenants=tenants,
+            limits=vars(state.limits),
             token_calls=state.token_calls,
             grants=sum(1 for g in state.grants.values() if not g.revoked),
             connections=len(state.connections),

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from .state import Organisation, ms_date, new_id
+from .state import Organisation, index_contact, index_invoice, ms_date, new_id
 
 __all__ = [
     "Rejected",
@@ -125,25 +125,26 @@ def save_contact(org: Organisation, element: dict[str, Any], *, update: bool) ->
             )
     number = element.get("ContactNumber")
     if number:
-        for other in org.contacts.values():
-            if other.get("ContactNumber") == number and other is not existing:
-                errors.append(
-                    f"The contact number {number} is already assigned to another contact."
-                )
-                break
+        other = org.contact_numbers.get(number)
+        if other is not None and other is not existing:
+            errors.append(f"The contact number {number} is already assigned to another contact.")
     email = element.get("EmailAddress")
     if email and (not email.isascii() or not _EMAIL.match(email)):
         errors.append("Email address must be valid.")
-    if existing is None and org.contact_limit is not None:
-        active = sum(1 for c in org.contacts.values() if c["ContactStatus"] == "ACTIVE")
-        if active >= org.contact_limit:
-            # sandbox wording: Xero's exact message for a plan's contact limit is unconfirmed.
-            errors.append(
-                f"You have reached the limit of {org.contact_limit} contacts for this "
-                "organisation's plan."
-            )
+    if (
+        existing is None
+        and org.contact_limit is not None
+        and len(org.contact_names) >= org.contact_limit
+    ):
+        # sandbox wording: Xero's exact message for a plan's contact limit is unconfirmed.
+        errors.append(
+            f"You have reached the limit of {org.contact_limit} contacts for this "
+            "organisation's plan."
+        )
     if errors:
         raise Rejected(*errors)
+    if existing is not None:
+        index_contact(org, existing, remove=True)
     stored = (
         existing if existing is not None else {"ContactID": new_id(), "ContactStatus": "ACTIVE"}
     )
@@ -172,15 +173,12 @@ def save_contact(org: Organisation, element: dict[str, Any], *, update: bool) ->
     stored["UpdatedDateUTC"] = _now()
     stored["HasValidationErrors"] = False
     org.contacts[stored["ContactID"]] = stored
+    index_contact(org, stored)
     return dict(stored)
 
 
 def _active_contact_named(org: Organisation, name: str) -> dict[str, Any] | None:
-    wanted = str(name).strip().lower()
-    for contact in org.contacts.values():
-        if contact["ContactStatus"] == "ACTIVE" and contact["Name"].strip().lower() == wanted:
-            return contact
-    return None
+    return org.contact_names.get(str(name).strip().lower())
 
 
 def _document_contact(org: Organisation, given: Any) -> dict[str, Any]:
@@ -197,10 +195,7 @@ def _document_contact(org: Organisation, given: Any) -> dict[str, Any]:
         if contact is None:
             raise Rejected("The contact with the specified ContactID could not be found.")
     elif given.get("ContactNumber"):
-        contact = next(
-            (c for c in org.contacts.values() if c.get("ContactNumber") == given["ContactNumber"]),
-            None,
-        )
+        contact = org.contact_numbers.get(given["ContactNumber"])
     if contact is None and given.get("Name"):
         contact = _active_contact_named(org, given["Name"])
         if contact is None:  # Xero creates a contact named on a document
@@ -378,16 +373,9 @@ def save_invoice(org: Organisation, element: dict[str, Any], *, update: bool) ->
     lines, subtotal, tax = _lines(org, merged, kind, status, errors)
     number = merged.get("InvoiceNumber")
     if kind == "ACCREC":
-        if number:
-            for other in org.invoices.values():
-                if (
-                    other is not existing
-                    and other["Type"] == "ACCREC"
-                    and other.get("InvoiceNumber") == number
-                    and other["Status"] not in ("DELETED", "VOIDED")
-                ):
-                    errors.append("Invoice # must be unique.")
-                    break
+        other = org.invoice_numbers.get(number) if number else None
+        if other is not None and other is not existing:
+            errors.append("Invoice # must be unique.")
         if len(str(number or "")) > 255:
             errors.append("The InvoiceNumber field cannot be longer than 255 characters.")
     if errors:
@@ -396,6 +384,8 @@ def save_invoice(org: Organisation, element: dict[str, Any], *, update: bool) ->
         org.invoice_counter += 1
         number = f"INV-{org.invoice_counter:04d}"
     total = subtotal + tax
+    if existing is not None:
+        index_invoice(org, existing, remove=True)
     stored = existing if existing is not None else {"InvoiceID": new_id(), "AmountPaid": 0.0}
     stored.update(
         {
@@ -424,6 +414,7 @@ def save_invoice(org: Organisation, element: dict[str, Any], *, update: bool) ->
         total - money(stored["AmountPaid"]) - money(stored["AmountCredited"])
     )
     org.invoices[stored["InvoiceID"]] = stored
+    index_invoice(org, stored)
     return dict(stored)
 
 
@@ -449,11 +440,9 @@ def save_credit_note(org: Organisation, element: dict[str, Any], *, update: bool
     currency = _currency(org, merged, errors)
     lines, subtotal, tax = _lines(org, merged, kind, status, errors)
     number = merged.get("CreditNoteNumber")
-    if number:
-        for other in org.credit_notes.values():
-            if other is not existing and other.get("CreditNoteNumber") == number:
-                errors.append("Credit Note number must be unique.")  # sandbox wording
-                break
+    other = org.credit_numbers.get(number) if number else None
+    if other is not None and other is not existing:
+        errors.append("Credit Note number must be unique.")  # sandbox wording
     if errors:
         raise Rejected(*errors)
     if not number:
@@ -482,6 +471,7 @@ def save_credit_note(org: Organisation, element: dict[str, Any], *, update: bool
         }
     )
     org.credit_notes[stored["CreditNoteID"]] = stored
+    org.credit_numbers[number] = stored
     return dict(stored)
 
 

@@ -21,6 +21,8 @@ __all__ = [
     "Limits",
     "Organisation",
     "SandboxState",
+    "index_contact",
+    "index_invoice",
     "ms_date",
     "new_id",
     "seed_organisation",
@@ -89,6 +91,25 @@ class Organisation:
     stats: dict[str, Any] = field(default_factory=dict)
     invoice_counter: int = 0
     credit_counter: int = 0
+    # Indexes for Xero's uniqueness rules (a bench pushes thousands of records).
+    contact_names: dict[str, dict[str, Any]] = field(default_factory=dict)  # active, lower name
+    contact_numbers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoice_numbers: dict[str, dict[str, Any]] = field(default_factory=dict)  # live ACCREC
+    credit_numbers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def reindex(self) -> None:
+        """Rebuild the indexes from the records (after a rollback or a change by hand)."""
+        self.contact_names.clear()
+        self.contact_numbers.clear()
+        self.invoice_numbers.clear()
+        self.credit_numbers.clear()
+        for contact in self.contacts.values():
+            index_contact(self, contact)
+        for invoice in self.invoices.values():
+            index_invoice(self, invoice)
+        for credit in self.credit_notes.values():
+            if credit.get("CreditNoteNumber"):
+                self.credit_numbers[credit["CreditNoteNumber"]] = credit
 
     def account_by_code(self, code: str) -> dict[str, Any] | None:
         for account in self.accounts.values():
@@ -101,6 +122,32 @@ class Organisation:
             if item.get("Code") == code:
                 return item
         return None
+
+
+def index_contact(org: Organisation, contact: dict[str, Any], *, remove: bool = False) -> None:
+    name = str(contact.get("Name") or "").strip().lower()
+    number = contact.get("ContactNumber")
+    if remove:
+        if org.contact_names.get(name) is contact:
+            del org.contact_names[name]
+        if number and org.contact_numbers.get(number) is contact:
+            del org.contact_numbers[number]
+        return
+    if name and contact.get("ContactStatus") == "ACTIVE":
+        org.contact_names[name] = contact
+    if number:
+        org.contact_numbers[number] = contact
+
+
+def index_invoice(org: Organisation, invoice: dict[str, Any], *, remove: bool = False) -> None:
+    number = invoice.get("InvoiceNumber")
+    if not number or invoice.get("Type") != "ACCREC":
+        return
+    if remove:
+        if org.invoice_numbers.get(number) is invoice:
+            del org.invoice_numbers[number]
+    elif invoice.get("Status") not in ("DELETED", "VOIDED"):
+        org.invoice_numbers[number] = invoice
 
 
 @dataclass
