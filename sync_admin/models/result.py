@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from ..vocabulary import LinkStatus, Outcome
@@ -60,4 +61,15 @@ class SyncResult(Model):
         Index("ix_sync_result_company_outcome", "company_id", "outcome", "category"),
         Index("ix_sync_result_code_outcome", "catalog_code", "outcome"),
         Index("ix_sync_result_external", "company_id", "entity", "external_id"),
+        # Failure groups and "retry all" read only failed, included records: an
+        # index-only scan of them instead of the whole ledger.
+        Index(
+            "ix_sync_result_failed",
+            "catalog_code",
+            "company_id",
+            "last_attempt_at",
+            "id",
+            postgresql_where=text("outcome = 'failed' AND excluded = false"),
+            sqlite_where=text("outcome = 'failed' AND excluded = 0"),
+        ),
     )

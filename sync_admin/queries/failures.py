@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from ..db import session
 from ..models import Company, SyncResult
@@ -51,7 +51,8 @@ def failure_groups(
             func.max(SyncResult.last_attempt_at),
             func.max(SyncResult.id),
         )
-        .where(SyncResult.outcome == Outcome.FAILED.value, SyncResult.excluded.is_(False))
+        # Spelled as the partial index ix_sync_result_failed is, so the planner uses it.
+        .where(SyncResult.outcome == Outcome.FAILED.value, SyncResult.excluded == false())
         .group_by(SyncResult.catalog_code)
         .order_by(func.count().desc())
     )
