@@ -250,3 +250,24 @@ def test_unlink_company_and_update_token_user(app: Flask, world: World) -> None:
             resync.resync_company(world.company, actor=STAFF)
         assert _audits("company.unlink")[0].company_id == world.company
         assert _audits("connection.token_user")[0].details["user"] == "operator"
+
+
+def test_retry_all_over_many_companies_starts_their_runs_in_bulk(app: Flask, world: World) -> None:
+    others = [
+        make_world(app, provider_company_id=f"m{i}", host_company_key=f"club{i}") for i in range(30)
+    ]
+    with app.app_context():
+        for w in [world, *others]:
+            add_result(w.company, "contact", "1")
+            add_result(w.company, "invoice", "2", outcome=Outcome.SKIPPED)
+        session.commit()
+        busy = resync.resync_company(others[0].company, actor=STAFF)
+        started = records.retry_all(actor=STAFF)
+        assert started.already_running == [others[0].company]
+        assert len(started.runs) == 30
+        queue = Queue(app.config["SYNC_ADMIN_QUEUE"], connection=redis_for(app))
+        assert set(queue.job_ids) == {busy.job_id} | {r.job_id for r in started.runs}
+        session.expire_all()
+        rows = session.scalars(select(Run).where(Run.kind == "retry")).all()
+        assert all(r.job_id and r.attempts == 1 and len(r.params["result_ids"]) == 2 for r in rows)
+        assert len(_audits("run.retry")) == 30

@@ -12,14 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..db import session
-from ..errors import AlreadyRunning, NotFound, ValidationError
+from ..errors import NotFound, ValidationError
 from ..models import Company, SyncResult, utcnow
 from ..vocabulary import Direction, Entity, LinkStatus, Outcome, RunKind
 from . import audit
 from .resync import Started, _why_not, trigger_for
-from .runs import start_run
+from .runs import start_runs
 
 __all__ = [
     "Cascade",
@@ -98,20 +99,26 @@ def _audit_each(
 
 def _start_retries(by_company: dict[int, list[int]], actor: audit.Actor) -> Started:
     started = Started()
+    ready: dict[int, dict[str, list[int]]] = {}
+    companies = {
+        c.id: c
+        for c in session.scalars(
+            select(Company)
+            .where(Company.id.in_(list(by_company)))
+            .options(selectinload(Company.connection))
+        )
+    }
     for company_id, ids in by_company.items():
-        company = session.get(Company, company_id)
+        company = companies.get(company_id)
         reason = _why_not(company) if company else "the company does not exist"
         if reason:
             started.skipped.append((company_id, reason))
-            continue
-        try:
-            run = start_run(
-                company_id, RunKind.RETRY, trigger_for(actor), actor, {"result_ids": ids}
-            )
-        except AlreadyRunning:
-            started.already_running.append(company_id)
-            continue
-        started.runs.append(run)
+        else:
+            ready[company_id] = {"result_ids": ids}
+    if ready:
+        runs, already = start_runs(ready, RunKind.RETRY, trigger_for(actor), actor)
+        started.runs.extend(runs)
+        started.already_running.extend(already)
     return started
 
 

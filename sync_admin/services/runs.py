@@ -28,7 +28,7 @@ from . import audit
 
 log = logging.getLogger(__name__)
 
-__all__ = ["active_run", "enqueue", "start_run", "sweep"]
+__all__ = ["active_run", "enqueue", "start_run", "start_runs", "sweep"]
 
 RUN_JOB = "sync_admin.jobs.run_sync"
 
@@ -84,8 +84,70 @@ def start_run(
     return run
 
 
-def enqueue(run: Run, at: Any = None) -> str | None:
-    """Put the run's job on the queue (again); the row must be committed first."""
+def start_runs(
+    wanted: dict[int, dict[str, Any]],
+    kind: RunKind | str,
+    trigger: Trigger | str,
+    actor: audit.Actor = audit.SYSTEM,
+) -> tuple[list[Run], list[int]]:
+    """Many runs at once (Retry All over 1,000 companies): one transaction for the rows
+    and audit events, then the jobs, then one commit of their ids. ``wanted`` maps
+    company id to the run's params. Returns (runs, company ids that already had one)."""
+    ids = list(wanted)
+    busy = set(
+        session.scalars(
+            select(Run.company_id).where(
+                Run.company_id.in_(ids), Run.status.in_(RunStatus.active())
+            )
+        )
+    )
+    companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))}
+    runs = [
+        Run(
+            company_id=cid,
+            kind=RunKind(kind).value,
+            trigger=Trigger(trigger).value,
+            status=RunStatus.QUEUED.value,
+            params=wanted[cid],
+            triggered_by=actor.name,
+            triggered_by_id=actor.id,
+        )
+        for cid in ids
+        if cid not in busy and cid in companies
+    ]
+    session.add_all(runs)
+    try:
+        session.flush()
+    except IntegrityError:  # a run started meanwhile: fall back to one at a time
+        session.rollback()
+        started, already = [], []
+        for cid in ids:
+            try:
+                started.append(start_run(cid, kind, trigger, actor, wanted[cid]))
+            except AlreadyRunning:
+                already.append(cid)
+        return started, already
+    for run in runs:
+        company = companies[run.company_id]
+        audit.record(
+            actor,
+            f"run.{run.kind}",
+            "company",
+            run.company_id,
+            organization_id=company.organization_id,
+            company_id=run.company_id,
+            details={"run_id": run.id, "trigger": run.trigger, "params": run.params},
+        )
+        run.company = company
+    session.commit()
+    for run in runs:
+        _enqueue_job(run)
+    session.commit()
+    return runs, sorted(busy & set(ids))
+
+
+def _enqueue_job(run: Run, at: Any = None) -> str | None:
+    """Enqueue without committing (``enqueue`` commits; bulk callers commit once)."""
     run.attempts = (run.attempts or 0) + 1
     job_id = f"sync-run-{run.id}-{run.attempts}"
     timeout = int(current_app.config["SYNC_ADMIN_RUN_TIMEOUT_SECONDS"])
@@ -97,11 +159,15 @@ def enqueue(run: Run, at: Any = None) -> str | None:
         else:
             queue.enqueue(RUN_JOB, run.id, **options)
     except RedisError:
-        # The row stays queued with no job: the sweeper enqueues it when Redis is back.
         log.warning("could not enqueue run %s; the sweeper will retry", run.id, exc_info=True)
-        session.commit()
         return None
     run.job_id = job_id
+    return job_id
+
+
+def enqueue(run: Run, at: Any = None) -> str | None:
+    """Put the run's job on the queue (again); the row must be committed first."""
+    job_id = _enqueue_job(run, at)
     session.commit()
     return job_id
 
