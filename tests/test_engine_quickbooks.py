@@ -176,3 +176,32 @@ def test_full_then_incremental_run_against_the_quickbooks_sandbox(
     assert names.count("Pamela Seitz") == 1
     vendors = [v["DisplayName"] for v in qbo_state(qbo_sandbox).table("Vendor").values()]
     assert "Pam Seitz" in vendors
+
+
+def test_a_revoked_app_stops_the_run_and_asks_for_reconnection(
+    app: Flask, company: int, books: Books, host_db: Session, qbo_sandbox: LiveServer
+) -> None:
+    """QuickBooks disconnects the app: the access token is refused, the refresh answers
+    invalid_grant with the stored token unchanged, so staff must reconnect; disconnecting
+    afterwards revokes the grant at QuickBooks."""
+    books.member("Ann", "Lee")
+    books.db.commit()
+    qbo_sandbox.app.sandbox.inject(REALM, "revoke_app")
+    qbo_sandbox.app.sandbox.inject(REALM, "expire_token")
+    with app.app_context():
+        run_id = resync.resync_company(company, actor=STAFF, kind=RunKind.FULL).id
+    work(app)
+    with app.app_context():
+        run = session.get(Run, run_id)
+        assert run.status == "failed", run.status
+        connection = session.get(Connection, session.get(Company, company).connection_id)
+        assert connection.status == "needs_reconnect"
+        assert "invalid_grant" in (connection.last_error or "")
+        assert session.get(Company, company).status == "needs_resync"
+        assert messages(company)[-1] == (
+            "Data sync stopped: QuickBooks connection must be reconnected: invalid_grant: "
+            "Token invalid"
+        )
+        oauth.disconnect(connection.id, STAFF)
+        assert session.get(Connection, connection.id).status == "disconnected"
+    assert qbo_sandbox.app.sandbox.stats()["token_calls"]["revoke"] == 1
