@@ -6,10 +6,11 @@ section 4.1). Entries whose provider codes *and* message patterns are set win
 over code-only entries, so "6140 + TxnType=Payment" is "Payment Ref# already
 exists" while any other 6140 is the generic duplicate document number.
 
-Entries marked "host check" are found before any call by the plugin's
-preflight (``preflight.py``); their patterns match the message preflight
-writes, so the same text classifies the same way when it comes back from the
-database or the API.
+Entries marked "host check" are found before any call: core's preflight
+(``sync_admin.engine.preflight``) words missing mappings and unsynced invoices as
+seed 002 does, and ``claim()`` hands them to these entries by their patterns, so
+staff see QuickBooks' own title, fix steps and facts (invoice number, fee item,
+price, quantity, payment or credit reference).
 """
 
 from __future__ import annotations

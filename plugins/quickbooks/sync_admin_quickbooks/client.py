@@ -31,7 +31,8 @@ __all__ = ["CDC_WINDOW", "PAGE_SIZE", "QuickBooksClient"]
 
 PAGE_SIZE = 1000  # MAXRESULTS ceiling
 CDC_WINDOW = timedelta(days=30)
-CDC_SAFETY = timedelta(hours=1)  # stay clear of the edge of the window
+CDC_SAFETY = timedelta(hours=1)
+CDC_MAX_OBJECTS = 1000  # stay clear of the edge of the window
 # CDC does not cover TaxCode (reference/provider_facts.md 5.1).
 NO_CDC = {"TaxCode"}
 
@@ -115,10 +116,13 @@ class QuickBooksClient:
         name = QBO_ENTITY[Entity(entity)]
         if since is not None and name not in NO_CDC and self._cdc_usable(since):
             changes, _ = self.changed([entity], since)
-            rows = [r for r in changes.get(Entity(entity), []) if r.get("status") != "Deleted"]
-            if rows:
-                yield [from_qbo(Entity(entity), r) for r in rows]
-            return
+            changed = changes.get(Entity(entity), [])
+            # CDC answers at most 1,000 objects: more changes than that need the full pull.
+            if len(changed) < CDC_MAX_OBJECTS:
+                rows = [r for r in changed if r.get("status") != "Deleted"]
+                if rows:
+                    yield [from_qbo(Entity(entity), r) for r in rows]
+                return
         # Active and inactive: an inactive item must reach the mapping screens as inactive.
         statement = f"SELECT * FROM {name} WHERE Active IN (true, false)"  # noqa: S608
         for rows in self._query_pages(statement):

@@ -376,3 +376,22 @@ def test_incremental_pull_uses_cdc_and_old_cursors_fall_back(client: Any, sandbo
     with pytest.raises(ProviderError) as raised:
         client.changed([Entity.ITEM], old)
     assert raised.value.diagnosis.facts["stale_cursor"] == "changedSince"
+
+
+def test_more_changes_than_one_cdc_answer_fall_back_to_a_full_pull(
+    client: Any, sandbox: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync_admin_quickbooks import client as client_module
+    from sync_admin_quickbooks.sandbox import api as sandbox_api
+
+    monkeypatch.setattr(sandbox_api, "MAX_CDC_OBJECTS", 2)
+    monkeypatch.setattr(client_module, "CDC_MAX_OBJECTS", 2)
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    for name in ("Parking", "Coffee", "Locker"):
+        requests.post(
+            f"{sandbox.url}/_sandbox/records/{REALM}/item",
+            json={"Name": name, "Type": "Service", "IncomeAccountRef": {"value": "1"}},
+            timeout=5,
+        )
+    pulled = [i.name for page in client.pull(Entity.ITEM, since) for i in page]
+    assert {"Parking", "Coffee", "Locker", "Bad Debt"} <= set(pulled)  # everything, not 2
