@@ -67,6 +67,7 @@ WEB_PATHS = {
     Entity.TAX_RATE: "salestax",
 }
 
+DEFAULT_WEB_APP = "https://app.qbo.intuit.com"
 _PUSH_BATCH = 30  # QBO batch endpoint: at most 30 operations per request
 
 
@@ -168,9 +169,7 @@ class QuickBooksProvider(Provider):
             PROD["API_BASE"],
             "API base URL (https://sandbox-quickbooks.api.intuit.com for Intuit's sandbox).",
         ),
-        ProviderSetting(
-            "WEB_APP_URL", "https://app.qbo.intuit.com", "QBO web app, for record links."
-        ),
+        ProviderSetting("WEB_APP_URL", DEFAULT_WEB_APP, "QBO web app, for record links."),
         ProviderSetting("MINOR_VERSION", 75, "minorversion sent on every API call (min 75)."),
         ProviderSetting(
             "WEBHOOK_VERIFIER", "", "Verifier token of the app's webhooks.", secret=True
@@ -240,17 +239,22 @@ class QuickBooksProvider(Provider):
         path = WEB_PATHS.get(Entity(entity)) if entity in Entity._value2member_map_ else None
         if path is None or not external_id:
             return None
-        base = "https://app.qbo.intuit.com"
+        base, sandbox = DEFAULT_WEB_APP, ""
         try:
             from flask import current_app, has_app_context
 
             if has_app_context():
                 base = str(self.config(current_app.config, "WEB_APP_URL")).rstrip("/")
+                sandbox = str(self.config(current_app.config, "SANDBOX_URL") or "").rstrip("/")
         except (KeyError, RuntimeError):
             pass
         from urllib.parse import quote
 
-        return f"{base}/app/{path.format(id=quote(str(external_id), safe=''))}"
+        link = path.format(id=quote(str(external_id), safe=""))
+        if sandbox and base == DEFAULT_WEB_APP:  # the local sandbox serves the record's page
+            sep = "&" if "?" in link else "?"
+            return f"{sandbox}/app/{link}{sep}realmId={quote(str(provider_company_id), safe='')}"
+        return f"{base}/app/{link}"
 
     # --- connect ----------------------------------------------------------------------------
 

@@ -571,3 +571,32 @@ def test_uniqueness_follows_renames_deletes_and_direct_loads(sandbox: Served, ap
             "DisplayName": "Loaded Directly",
         }
     assert api.post("/customer", {"DisplayName": "Loaded Directly"}).status_code == 400
+
+
+def test_external_id_links_open_the_record_in_the_sandbox(
+    sandbox: Served, api: Api, qbo: Any
+) -> None:
+    from flask import Flask
+
+    made = api.post("/customer", {"DisplayName": "<script>alert(1)</script> & Co"}).json()[
+        "Customer"
+    ]
+    host = Flask("host")
+    host.config["SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL"] = sandbox.url
+    with host.app_context():
+        link = qbo.external_url("contact", made["Id"], REALM)
+    assert link == f"{sandbox.url}/app/customerdetail?nameId={made['Id']}&realmId={REALM}"
+    page = requests.get(link, timeout=5)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page.text
+    assert "<script>" not in page.text
+    assert (
+        requests.get(f"{sandbox.url}/app/invoice?txnId=999&realmId={REALM}", timeout=5).status_code
+        == 404
+    )
+    host.config["SYNC_ADMIN_QUICKBOOKS_WEB_APP_URL"] = "https://app.sandbox.qbo.intuit.com"
+    with host.app_context():  # an explicit web app wins over the local sandbox
+        assert (
+            qbo.external_url("invoice", "7", REALM)
+            == "https://app.sandbox.qbo.intuit.com/app/invoice?txnId=7"
+        )

@@ -26,6 +26,7 @@ from .api import api_blueprint
 from .oauth import oauth_blueprint
 from .seed import seed
 from .state import FAULT_KINDS, Limits, SandboxState
+from .webapp import webapp_blueprint
 
 __all__ = ["FAULT_KINDS", "SandboxState", "create_sandbox"]
 
@@ -62,6 +63,7 @@ def create_sandbox(
     app.sandbox = state  # type: ignore[attr-defined]
     app.register_blueprint(oauth_blueprint(state))
     app.register_blueprint(api_blueprint(state))
+    app.register_blueprint(webapp_blueprint(state))
     _control(app, state, realms)
 
     inner = app.wsgi_app
