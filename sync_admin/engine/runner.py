@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import providers, signals
-from ..db import session
+from ..db import get_db, session
 from ..models import Company, Connection, Mapping, ReferenceObject, Run, SyncResult, utcnow
 from ..providers import ClientContext, Diagnosis, EntitySpec, ProviderError, PushItem, Refs
 from ..queue import get_redis
@@ -63,8 +63,14 @@ def execute(run_id: int) -> dict[str, Any]:
         return {"run_id": run_id, "status": "missing"}
     if run.status not in RunStatus.active():
         return {"run_id": run_id, "status": run.status, "executed": False}
-    runner = Runner(run)
-    return runner.execute()
+    # The run is the only writer of its rows: keep them loaded across the per-batch commits
+    # instead of reloading every attribute row by row after each commit.
+    db = get_db().session()
+    previous, db.expire_on_commit = db.expire_on_commit, False
+    try:
+        return Runner(run).execute()
+    finally:
+        db.expire_on_commit = previous
 
 
 class _TrackedTokens:
@@ -659,6 +665,7 @@ class Runner:
         run.finished_at = now
         run.not_before = None
         company.last_synced_at = now
+        session.refresh(company, ["mapping_changed_at"])  # staff may have changed a mapping
         mapping_changed = company.mapping_changed_at and company.mapping_changed_at > self.started
         if stopped is None:
             company.last_successful_sync_at = now
