@@ -80,12 +80,19 @@ class World:
     config: dict[str, Any]
     window: int
     companies: list[Linked] = field(default_factory=list)
+    database_url: str = SYNC_DATABASE_URL
 
     # --- set-up ----------------------------------------------------------------------
 
     @classmethod
     def create(
-        cls, provider: str, companies: int, window: int, sandbox_options: dict[str, Any]
+        cls,
+        provider: str,
+        companies: int,
+        window: int,
+        sandbox_options: dict[str, Any],
+        database_url: str = SYNC_DATABASE_URL,
+        queue: str = "sync-admin",
     ) -> World:
         from sync_admin import providers
 
@@ -102,9 +109,18 @@ class World:
                 **sandbox_options,
             }
         sandbox = Served(plugin.sandbox_app(**sandbox_options))
-        fresh_database(SYNC_DATABASE_URL)
+        fresh_database(database_url)
+        # No queue or RQ rate-limit keys of an earlier world (whose connection ids
+        # repeat) may leak into this one; other worlds' queues are left alone.
+        import redis
+
+        r = redis.Redis.from_url(REDIS_URL)
+        stale = [*r.scan_iter("rq:rl:*"), *r.scan_iter(f"rq:queue:{queue}*")]
+        if stale:
+            r.delete(*stale)
         config = {
-            "SQLALCHEMY_DATABASE_URI": SYNC_DATABASE_URL,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SYNC_ADMIN_QUEUE": queue,
             "SYNC_ADMIN_PROVIDERS": provider,
             "SYNC_ADMIN_HOST_ADAPTER": "examples.membership:adapter",
             "SYNC_ADMIN_RATE_WINDOW_SECONDS": window,
@@ -112,11 +128,13 @@ class World:
         }
         app = bench_app(**config)
         world = cls(provider, sandbox, app, config, window)
+        world.database_url = database_url
         with app.app_context():
             from examples.membership import create_tables
             from sync_admin.db import get_db
 
             create_tables(get_db().engine)
+            _engines["current"] = get_db().engine.url.render_as_string(hide_password=False)
             realms = world.realms()
             if len(realms) < companies:
                 raise RuntimeError(
@@ -343,7 +361,7 @@ class World:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYNC_ADMIN_")}
         config = bench_config(**self.config)
         env.update(
-            DATABASE_URL=SYNC_DATABASE_URL,
+            DATABASE_URL=self.database_url,
             SECRET_KEY=config["SECRET_KEY"],
             SYNC_ADMIN_TOKEN_KEYS=TOKEN_KEY,
             SYNC_ADMIN_REDIS_URL=REDIS_URL,
@@ -412,9 +430,11 @@ _engines: dict[str, Any] = {}
 
 
 def _host_engine() -> Any:
-    if SYNC_DATABASE_URL not in _engines:
-        _engines[SYNC_DATABASE_URL] = create_engine(SYNC_DATABASE_URL)
-    return _engines[SYNC_DATABASE_URL]
+    """The host product's tables live in the world's database (the last one created)."""
+    url = _engines.get("current", SYNC_DATABASE_URL)
+    if url not in _engines:
+        _engines[url] = create_engine(url)
+    return _engines[url]
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
