@@ -217,3 +217,54 @@ def _describe(errors: list[Exception]) -> str:
                 )
             inner = inner.__cause__
     return "\n".join(out)[:3000]
+
+
+class RecordingMiddleware:
+    """WSGI middleware around the sandbox: every exchange, whoever the client (core's
+    Authlib session during connect and disconnect included), goes through ``check``."""
+
+    def __init__(self, app: Any, check: SpecCheck) -> None:
+        self.app = app
+        self.check = check
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        from io import BytesIO
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = BytesIO(body)
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            captured["status"] = int(status.split()[0])
+            captured["headers"] = headers
+            return start_response(status, headers, *args)
+
+        chunks = list(self.app(environ, capture))
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(("/api.xro/2.0", "/connections", "/connect/token")):
+            self._check(environ, body, captured, b"".join(chunks))
+        return chunks
+
+    def _check(
+        self, environ: dict[str, Any], body: bytes, captured: dict[str, Any], content: bytes
+    ) -> None:
+        query = environ.get("QUERY_STRING", "")
+        url = f"http://sandbox{environ.get('PATH_INFO', '')}" + (f"?{query}" if query else "")
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        prepared = requests.Request(
+            environ["REQUEST_METHOD"], url, headers=headers, data=body or None
+        ).prepare()
+        response = requests.Response()
+        response.status_code = captured["status"]
+        response._content = content
+        response.headers.update(dict(captured["headers"]))
+        response.request = prepared
+        response.url = url
+        self.check._hook(response)

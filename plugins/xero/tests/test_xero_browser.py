@@ -20,10 +20,14 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def xero_sandbox() -> Iterator[LiveServer]:
+def xero_sandbox(spec_check: Any) -> Iterator[LiveServer]:
+    """The sandbox behind a recorder: what core's connect and disconnect send is checked
+    against the spec too."""
     from sync_admin_xero import provider
 
-    with LiveServer(provider.sandbox_app()) as server:
+    from .spec_check import RecordingMiddleware
+
+    with LiveServer(RecordingMiddleware(provider.sandbox_app(), spec_check)) as server:
         yield server
 
 
@@ -52,7 +56,7 @@ def _start_connect(page: Any, live_app: LiveServer) -> None:
 
 
 def test_connect_choosing_organisations_then_disconnect(
-    app: Any, live_app: LiveServer, xero_sandbox: LiveServer, page: Any
+    app: Any, live_app: LiveServer, xero_sandbox: LiveServer, page: Any, spec_check: Any
 ) -> None:
     org_id = _organization(app)
     _start_connect(page, live_app)
@@ -95,6 +99,8 @@ def test_connect_choosing_organisations_then_disconnect(
         connection = session.scalars(select(Connection)).one()
         assert connection.status == ConnectionStatus.DISCONNECTED.value
         assert connection.token_ciphertext is None and connection.last_error is None
+    # Core's own calls during connect and disconnect, checked against the spec.
+    assert {"getConnections", "deleteConnection", "token"} <= spec_check.operations()
 
 
 def test_no_organisation_chosen_shows_what_to_check(
