@@ -139,13 +139,14 @@ def test_text_search_reads_a_window_then_the_whole_scope(
 ) -> None:
     from sync_admin.queries import logs
 
-    monkeypatch.setattr(logs, "SEARCH_WINDOW", 10)
+    monkeypatch.setattr(logs, "SEARCH_WINDOWS", (5, 10))
+    monkeypatch.setattr(logs, "COMPANY_SEARCH_WINDOWS", (5, 10))
     with app.app_context():
         _, (cid, other) = org_with_company(app, companies=2)
         old = add_logs(cid, 2, message="Gala dinner not mapped", start=T0 - timedelta(days=30))
         add_logs(cid, 40, message="Invoice synced")
         add_logs(other, 5, message="Gala dinner not mapped")
-        # Common term: found in the window of the 10 newest rows.
+        # Common term: found in the windows of the 5, then 10 newest rows.
         common = page_logs(LogFilter(company_id=cid, message="invoice"), size=25)
         assert len(common.rows) == 25 and common.next_cursor
         rest = page_logs(LogFilter(company_id=cid, message="invoice"), common.next_cursor, 25)

@@ -46,8 +46,12 @@ __all__ = [
 # Trigrams need three characters; shorter terms could not use the index.
 MIN_SEARCH = 3
 # A text search first looks at this many of the newest rows in scope (common
-# terms are found there); only then does it read the text index (rare terms).
-SEARCH_WINDOW = 5000
+# terms are found there: a walk of the time index reads neighbouring rows); only
+# then does it read the text index (rare terms: few rows, scattered).
+SEARCH_WINDOWS = (5_000, 50_000)
+# Within one company the newest rows are scattered over the table (a random read
+# each), so its window is smaller.
+COMPANY_SEARCH_WINDOWS = (2_000, 20_000)
 
 
 def like_pattern(text: str) -> str:
@@ -204,7 +208,7 @@ def page_logs(f: LogFilter, cursor: str | None = None, size: int = 25) -> Page[L
         size,
         prefix=[Log.company_id] if f.company_id is not None else [],
         late=late,
-        window=SEARCH_WINDOW,
+        windows=COMPANY_SEARCH_WINDOWS if f.company_id is not None else SEARCH_WINDOWS,
     )
     page: Page[Log] = Page(rows=rows, size=size, next_cursor=next_c, prev_cursor=prev_c)
     exact = _counter_total(f)

@@ -120,15 +120,17 @@ def keyset_page(
     *,
     prefix: Sequence[Any] = (),
     late: Callable[[Any], list[Any]] | None = None,
-    window: int = 0,
+    windows: Sequence[int] = (),
 ) -> tuple[list[Any], str | None, str | None]:
     """Entities of ``query`` newest first, ``size`` at a time, from ``cursor``.
 
     ``prefix`` are columns the query pins to one value, put first in ORDER BY so
     that only their index can serve the order (see ``pinned``). ``late(entity)``
-    gives filters (text search) applied first to a window of the ``window``
-    newest rows in scope and, only when the window holds too few matches, to the
-    whole scope through the filters' own index (see ``_whole_scope``).
+    gives filters (text search) applied first to windows of the newest rows in
+    scope (``windows``: row counts, growing) and, only when the largest holds too
+    few matches, to the whole scope through the filters' own index (see
+    ``_whole_scope``): common terms are found by walking the time index, rare
+    ones through the text index.
 
     Returns rows, the cursor of the next (older) page and of the previous
     (newer) page; None where there is no such page.
@@ -147,7 +149,7 @@ def keyset_page(
     if late is None:
         rows = list(session.scalars(query.order_by(*order).limit(size + 1)).all())
     else:
-        rows = _late_filtered(query, order, at_col, id_col, way, late, window, size)
+        rows = _late_filtered(query, order, at_col, id_col, way, late, windows, size)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:
@@ -170,12 +172,12 @@ def _late_filtered(
     id_col: Any,
     way: Callable[[Any], Any],
     late: Callable[[Any], list[Any]],
-    window: int,
+    windows: Sequence[int],
     size: int,
 ) -> list[Any]:
     entity = query.column_descriptions[0]["entity"]
-    if window:
-        newest = aliased(entity, query.order_by(*order).limit(window).subquery())
+    for rows in windows:
+        newest = aliased(entity, query.order_by(*order).limit(rows).subquery())
         found = list(
             session.scalars(
                 select(newest)
@@ -186,7 +188,7 @@ def _late_filtered(
         )
         if len(found) > size:
             return found
-        beyond = query.with_only_columns(id_col).order_by(*order).offset(window).limit(1)
+        beyond = query.with_only_columns(id_col).order_by(*order).offset(rows).limit(1)
         if session.execute(beyond).first() is None:
             return found  # the window was the whole scope
     return _whole_scope(query.where(*late(entity)).order_by(*order).limit(size + 1))
