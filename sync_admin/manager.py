@@ -31,7 +31,11 @@ class SyncAdminManager(BaseManager):
             self.appbuilder.add_view_no_menu(view)
         for api in APIS:
             self.appbuilder.add_api(api)
+        from .api.base import answer_bad_tokens_with_401, json_errors_under_api
         from .api.webhooks import register_webhooks
+
+        answer_bad_tokens_with_401(current_app)
+        json_errors_under_api(current_app)
 
         register_webhooks(current_app)
         from .notifications import connect_signals

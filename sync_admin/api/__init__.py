@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from .actions import SyncActionsApi
 from .metrics import MetricsApi
+from .reads import SyncReadsApi
 from .status import StatusApi
 
 __all__ = ["APIS"]
 
-APIS: list[type] = [StatusApi, MetricsApi]
+APIS: list[type] = [StatusApi, SyncReadsApi, SyncActionsApi, MetricsApi]

@@ -13,6 +13,7 @@ Errors become JSON: ``ValidationError`` -> 400 with ``field``, ``NotFound`` ->
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
@@ -29,7 +30,16 @@ from ..services.audit import Actor
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SyncReadApi", "SyncWriteApi", "api_actor", "handle_errors", "iso", "json_body"]
+__all__ = [
+    "SyncReadApi",
+    "SyncWriteApi",
+    "answer_bad_tokens_with_401",
+    "api_actor",
+    "handle_errors",
+    "iso",
+    "json_body",
+    "json_errors_under_api",
+]
 
 
 class _SyncApi(BaseApi):
@@ -107,11 +117,51 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400 saying what is wrong with it."""
     data = request.get_json(silent=True)
     if data is None:
-        raise ValidationError("the body must be a JSON object (Content-Type: application/json)")
+        raise ValidationError(
+            "the body must be a JSON object (Content-Type: application/json)", field="body"
+        )
     if not isinstance(data, dict):
-        raise ValidationError("the body must be a JSON object, not a list or a value")
+        raise ValidationError("the body must be a JSON object, not a list or a value", field="body")
     return data
 
 
 def iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def answer_bad_tokens_with_401(app: Any) -> None:
+    """A malformed or forged JWT is an authentication failure: 401, not Flask-JWT's 422."""
+    jwt = app.extensions.get("flask-jwt-extended")
+    if jwt is None:
+        return
+
+    @jwt.invalid_token_loader
+    def _invalid(reason: str) -> Response:
+        return Response(
+            json.dumps({"message": f"Not authorized: {reason}"}),
+            status=401,
+            mimetype="application/json",
+        )
+
+
+def json_errors_under_api(app: Any, prefix: str = "/api/v1/sync/") -> None:
+    """404/405 under ``prefix`` (no route matched: a bad path segment) answer JSON too.
+
+    Other paths keep whatever handler the host registered, or Flask's default page.
+    """
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+    for exc_class in (NotFound, MethodNotAllowed):
+        code = exc_class.code
+        previous = app.error_handler_spec.get(None, {}).get(code, {}).get(exc_class)
+
+        def handler(exc: Any, previous: Any = previous) -> Any:
+            if request.path.startswith(prefix):
+                return Response(
+                    json.dumps({"message": exc.description or exc.name}),
+                    status=exc.code,
+                    mimetype="application/json",
+                )
+            return previous(exc) if previous is not None else exc
+
+        app.register_error_handler(code, handler)

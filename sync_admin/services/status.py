@@ -19,7 +19,13 @@ from ..errors import NotFound, ValidationError
 from ..models import Company, Connection, Organization, Run, SyncResult
 from ..vocabulary import ConnectionStatus, Outcome, RunStatus
 
-__all__ = ["ERRORS_SHOWN", "organization_status", "sync_status"]
+__all__ = [
+    "ERRORS_SHOWN",
+    "check_organization",
+    "check_provider",
+    "organization_status",
+    "sync_status",
+]
 
 ERRORS_SHOWN = 20
 
@@ -32,6 +38,16 @@ def check_provider(name: str) -> None:
     if name not in providers.names():
         known = ", ".join(providers.names()) or "none"
         raise ValidationError(f"unknown provider {name!r}; enabled: {known}", field="provider")
+
+
+MAX_ID = 2**31 - 1
+
+
+def check_organization(organization_id: int) -> Organization:
+    org = session.get(Organization, organization_id) if 0 < organization_id <= MAX_ID else None
+    if org is None:
+        raise NotFound(f"organization {organization_id} does not exist", field="organization_id")
+    return org
 
 
 def sync_status(connected: bool, needs_reconnect: bool, failed: int, pending: int) -> str:
@@ -50,9 +66,7 @@ def sync_status(connected: bool, needs_reconnect: bool, failed: int, pending: in
 def organization_status(provider: str, organization_id: int) -> dict[str, Any]:
     """Seed 004's status document for ``provider`` in ``organization_id``."""
     check_provider(provider)
-    org = session.get(Organization, organization_id)
-    if org is None:
-        raise NotFound(f"organization {organization_id} does not exist", field="organization_id")
+    org = check_organization(organization_id)
     connections = session.scalars(
         select(Connection)
         .where(Connection.organization_id == org.id, Connection.provider == provider)

@@ -57,7 +57,7 @@ def _connection(conn: Connection | None) -> dict[str, Any] | None:
 
 def build_bundle(company_id: int, *, actor: audit.Actor | None = None) -> dict[str, Any]:
     """The bundle of ``company_id``; records an audit event when an actor is given."""
-    company = session.get(Company, company_id)
+    company = session.get(Company, company_id) if 0 < company_id < 2**31 else None
     if company is None:
         raise NotFound(f"company {company_id} does not exist", field="company_id")
     runs = session.scalars(
