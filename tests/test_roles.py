@@ -408,8 +408,15 @@ def _call(client: Any, case: Case, world: World, headers: dict[str, str]) -> Any
     return client.open(case.url(world), method=case.method, json=case.data(world), headers=headers)
 
 
-@pytest.mark.parametrize("auth", ["jwt", "api_key"])
-@pytest.mark.parametrize("role", ROLES[1:])
+# Every role with a JWT; with an API key, a role that may read but not operate and one that may
+# do both (an API key is checked with scrypt on each request: the matrix stays affordable).
+TOKEN_AUTH = [("jwt", role) for role in ROLES[1:]] + [
+    ("api_key", "viewer"),
+    ("api_key", "operator"),
+]
+
+
+@pytest.mark.parametrize(("auth", "role"), TOKEN_AUTH)
 @pytest.mark.parametrize(
     "case", [c for c in CASES if c.api], ids=lambda c: f"{c.method}-{c.endpoint}"
 )

@@ -159,6 +159,8 @@ def test_download_button_on_the_support_screen(app: Any, client: Any) -> None:
     page = client.get(f"/sync-admin/support/?org={acme.org}").get_data(as_text=True)
     url = f"/sync-admin/support/companies/{acme.company}/bundle"
     assert url in page and "Download support bundle" in page
+    company_page = client.get(f"/sync-admin/companies/{acme.company}").get_data(as_text=True)
+    assert url in company_page and "Download support bundle" in company_page
     response = client.get(url)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
