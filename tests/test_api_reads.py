@@ -58,6 +58,9 @@ def test_logs_filter_and_walk_pages(app: Any, client: Any) -> None:
         ("date_from=2026-02-30", "date_from"),
         ("company_id=abc", "company_id"),
         ("provider=sage", "provider"),
+        # Past PostgreSQL's integer (found by Schemathesis: it was a 500 there).
+        ("company_id=3846721589", "company_id"),
+        ("run_id=3846721589", "run_id"),
     ]:
         response = client.get(f"/api/v1/sync/logs?{query}", headers=headers)
         assert response.status_code == 400, query
@@ -95,4 +98,7 @@ def test_results_runs_and_failure_groups(app: Any, client: Any) -> None:
     groups = client.get(f"/api/v1/sync/failures?organization_id={acme.org}").get_json()["groups"]
     assert [(g["catalog_code"], g["count"]) for g in groups] == [("tiny.duplicate_name", 3)]
     assert client.get("/api/v1/sync/runs?status=exploded").status_code == 400
+    assert client.get("/api/v1/sync/runs?organization_id=2147483648").status_code == 400
+    assert client.get("/api/v1/sync/results?company_id=2147483648").status_code == 400
+    assert client.get("/api/v1/sync/failures?company_id=9999999999").status_code == 400
     assert client.get("/api/v1/sync/failures?provider=sage").get_json()["field"] == "provider"

@@ -12,6 +12,7 @@ from ..errors import ValidationError
 __all__ = ["day_end", "day_start", "parse_choice", "parse_date", "parse_int", "parse_text"]
 
 MAX_TEXT = 200
+MAX_INT = 2**31 - 1
 
 
 def parse_text(args: Mapping[str, Any], name: str, label: str, min_len: int = 1) -> str | None:
@@ -35,8 +36,11 @@ def parse_int(args: Mapping[str, Any], name: str, label: str) -> int | None:
         raise ValidationError(
             f"{label} must be a whole number, not {value!r}.", field=name
         ) from None
-    if number < 1 or number > 2**62:
+    if number < 1:
         raise ValidationError(f"{label} must be a positive number.", field=name)
+    if number > MAX_INT:
+        # Past PostgreSQL's integer: no such row, and comparing would be a database error.
+        raise ValidationError(f"{label} {number} does not exist.", field=name)
     return number
 
 
