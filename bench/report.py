@@ -131,7 +131,32 @@ def sync(provider: str) -> list[str]:
     return lines
 
 
+def write_readme() -> None:
+    """Replace the tables between the ``<!-- name -->`` markers of bench/README.md."""
+    import re
+
+    readme = RESULTS.parent / "README.md"
+    text = readme.read_text()
+    for name, lines in (
+        ("screens", screens()),
+        ("operations", operations()),
+        ("quickbooks", sync("quickbooks")),
+        ("xero", sync("xero")),
+    ):
+        body = "\n".join(lines)
+        text = re.sub(
+            rf"<!-- {name} -->.*?<!-- /{name} -->",
+            lambda _m, name=name, body=body: f"<!-- {name} -->\n{body}\n<!-- /{name} -->",
+            text,
+            flags=re.DOTALL,
+        )
+    readme.write_text(text)
+
+
 def main() -> int:
+    if "--write-readme" in sys.argv:
+        write_readme()
+        return 0
     for title, lines in (
         ("Admin screens", screens()),
         ("Operations", operations()),

@@ -16,6 +16,7 @@ cards computed with ``GROUP BY`` over the log table.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
-from bench.common import bench_app, logged_in_client, summarize, timed, write_results
+from bench.common import (
+    RESULTS,
+    bench_app,
+    logged_in_client,
+    summarize,
+    timed,
+    write_results,
+)
 
 GOALS_MS = {"cards": 20, "page": 50, "search": 200}
 # A side whose requests take seconds stops after this much time (at least MIN_SAMPLES):
@@ -397,7 +405,7 @@ def scenarios(app: Flask) -> tuple[list[Scenario], dict[str, Any]]:
 def _results_url(app: Flask, company_id: int) -> str | None:
     """The real results screen, wherever the ui registered it."""
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/sync-admin/results") and "<" not in rule.rule:
+        if rule.rule == "/sync-admin/results/" and "GET" in (rule.methods or ()):
             return f"{rule.rule}?company_id={company_id}"
         if rule.rule.startswith("/sync-admin/companies/<int:company_id>/results"):
             return rule.rule.replace("<int:company_id>", str(company_id))
@@ -525,6 +533,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     data = run(args.requests, args.only, args.budget_seconds * 1000, not args.no_permission_variant)
+    previous = RESULTS / f"{args.output}.json"
+    if args.only and previous.exists():
+        # A partial run replaces its scenarios and keeps the others' figures.
+        kept = json.loads(previous.read_text())
+        fresh = {s["scenario"]: s for s in data["scenarios"]}
+        data["scenarios"] = [fresh.pop(s["scenario"], s) for s in kept["scenarios"]]
+        data["scenarios"].extend(fresh.values())
+        data["partial_rerun"] = args.only
     path = write_results(args.output, data)
     print(f"wrote {path}")
     return 0

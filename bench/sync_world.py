@@ -109,6 +109,9 @@ class World:
                 **sandbox_options,
             }
         sandbox = Served(plugin.sandbox_app(**sandbox_options))
+        cached = _engines.pop(database_url, None)
+        if cached is not None:  # its pooled connections die with the dropped database
+            cached.dispose()
         fresh_database(database_url)
         # No queue or RQ rate-limit keys of an earlier world (whose connection ids
         # repeat) may leak into this one; other worlds' queues are left alone.
