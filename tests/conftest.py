@@ -285,15 +285,29 @@ CHROMIUM_ARGS = [
 ]
 
 
+# One Chromium per test session. Plugin conftests re-export this fixture, which makes
+# pytest hold a second session-scoped copy; a second sync_playwright() while the first
+# runs fails ("Sync API inside the asyncio loop"), so every copy shares this one.
+_CHROMIUM: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    if "browser" in _CHROMIUM:
+        yield _CHROMIUM["browser"]
+        return
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("SYNC_ADMIN_CHROMIUM", "/usr/bin/chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    playwright = sync_playwright().start()
+    _CHROMIUM["browser"] = playwright.chromium.launch(
+        executable_path=executable, headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        yield _CHROMIUM["browser"]
+    finally:
+        _CHROMIUM.pop("browser").close()
+        playwright.stop()
 
 
 @pytest.fixture
