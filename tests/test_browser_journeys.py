@@ -178,6 +178,9 @@ def test_auto_resync_all_moves_through_syncing(
     page.goto(f"{live_app.url}/sync-admin/data-feed/")
     status = page.locator(f"tr[data-company-id='{linked.company}'] .sa-status")
     assert status.inner_text() == "Needs Resync"
+    # The host company column names the host product's company (through the host adapter).
+    cells = page.locator(f"tr[data-company-id='{linked.company}'] td")
+    assert cells.nth(4).inner_text() == "Acme Club"
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#sa-auto-resync-all")
     page.wait_for_load_state()

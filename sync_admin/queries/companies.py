@@ -3,6 +3,7 @@ live progress of running syncs, mapping completeness and the 30-day chart."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -13,11 +14,13 @@ from sqlalchemy import func, select
 
 from .. import providers
 from ..db import session
-from ..models import Company, Connection, DailyStats, Run, utcnow
+from ..models import Company, Connection, DailyStats, Organization, Run, utcnow
 from ..models import Mapping as MappingRow
 from ..vocabulary import CompanyStatus, ConnectionStatus, MappingKind, RunStatus
 from .filters import parse_choice, parse_int, parse_text
 from .logs import like_pattern
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DataFeedFilter",
@@ -97,6 +100,7 @@ class FeedRow:
     connection: Connection | None
     token: TokenState
     run: Run | None = None
+    host_company: str = ""
 
 
 @dataclass
@@ -140,12 +144,15 @@ def data_feed(f: DataFeedFilter, number: int = 1, size: int = 25) -> FeedPage:
         )
     }
     now = utcnow()
+    host_names = _host_company_names(companies)
     rows = [
         FeedRow(
             company=c,
             connection=connections.get(c.connection_id),
             token=token_state(connections.get(c.connection_id), now),
             run=active.get(c.id),
+            host_company=host_names.get((c.organization_id, c.host_company_key or ""), "")
+            or (c.host_company_key or ""),
         )
         for c in companies
     ]
@@ -156,6 +163,22 @@ def data_feed(f: DataFeedFilter, number: int = 1, size: int = 25) -> FeedPage:
         needing_q = needing_q.where(Company.organization_id == f.organization_id)
     needing = session.scalar(needing_q)
     return FeedPage(rows, total, number, pages, size, int(needing or 0))
+
+
+def _host_company_names(companies: list[Company]) -> dict[tuple[int, str], str]:
+    """The host product's names of the linked host companies: one adapter call per organization."""
+    ext = current_app.extensions["sync_admin"]
+    if not ext.has_host_adapter or not hasattr(ext.host_adapter, "companies"):
+        return {}
+    org_ids = {c.organization_id for c in companies if c.host_company_key}
+    names: dict[tuple[int, str], str] = {}
+    for org in session.scalars(select(Organization).where(Organization.id.in_(org_ids))):
+        try:
+            for host in ext.host_adapter.companies(org.host_key):
+                names[(org.id, str(host.key))] = str(host.name)
+        except Exception:  # the host's bug must not break the Data Feed
+            log.warning("host adapter companies(%r) failed", org.host_key, exc_info=True)
+    return names
 
 
 def progress(organization_id: int | None = None) -> dict[str, Any]:
