@@ -719,6 +719,8 @@ class _Seeder:
                     f"blocked:contact:{number}" if outcome == "skipped" else None,
                     None if outcome == "pending" else run.id,
                     attempted,
+                    # first failed when the record was first pushed
+                    _dt(min(created, t)) if outcome == "failed" else None,
                     attempted if outcome == "synced" else None,
                     _dt(min(created, t)),
                     attempted or _dt(created),
@@ -894,6 +896,7 @@ _RESULT_COLUMNS = (
     "blocked_by",
     "run_id",
     "last_attempt_at",
+    "failed_since",
     "last_success_at",
     "created_at",
     "updated_at",

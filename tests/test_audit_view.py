@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from api_support import add
 from conftest import login
 
 from sync_admin.models import AuditEvent, utcnow
-from sync_admin.views import audit as audit_view
 
 
 def _event(
@@ -29,7 +27,7 @@ def _event(
     )
 
 
-def test_lists_filters_and_pages(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lists_filters_and_pages(app: Any, client: Any) -> None:
     now = utcnow()
     add(
         app,
@@ -57,26 +55,40 @@ def test_lists_filters_and_pages(app: Any, client: Any, monkeypatch: pytest.Monk
         == 2
     )
 
-    monkeypatch.setattr(audit_view, "PAGE_SIZE", 3)
-    first = client.get("/sync-admin/audit/?actor=").get_data(as_text=True)
-    assert first.count('class="sa-audit-row"') == 3
-    after = first.split("after=")[1].split("&")[0].split('"')[0]
-    second = client.get(f"/sync-admin/audit/?after={after}").get_data(as_text=True)
-    assert second.count('class="sa-audit-row"') == 1 and "run.resync" in second
+    # Pages by keyset with the cursor and size every screen uses.
+    add(
+        app,
+        *(
+            _event("bot", f"run.bulk{i}", "cli", now - timedelta(days=10, minutes=i))
+            for i in range(24)
+        ),
+    )
+    first = client.get("/sync-admin/audit/?size=25").get_data(as_text=True)
+    assert first.count('class="sa-audit-row"') == 25 and "records.exclude" in first
+    cursor = first.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert "cursor=" in cursor and "size=25" in cursor
+    second = client.get(cursor).get_data(as_text=True)
+    assert second.count('class="sa-audit-row"') == 3 and "run.bulk23" in second
+    assert "records.exclude" not in second
+    # Times are relative in the browser, the absolute time on hover.
+    assert '<time class="sa-time" datetime=' in first
 
 
 def test_bad_filters_are_explained_not_a_500(app: Any, client: Any) -> None:
+    """The same words as every other screen: the field as labelled, and what is expected."""
     login(client, "viewer")
-    for query, field in [
-        ("date_from=yesterday", "date_from"),
-        ("date_from=2026-02-01&date_to=2026-01-01", "date_to"),
-        ("company_id=abc", "company_id"),
-        ("source=email", "source"),
-        ("after=%%%not-a-cursor", "after"),
+    for query, field, message in [
+        ("date_from=yesterday", "date_from", "From must be a date like 2026-01-31"),
+        ("date_from=2026-02-01&date_to=2026-01-01", "date_from", "From must be on or before To"),
+        ("company_id=abc", "company_id", "Company must be a whole number"),
+        ("source=email", "source", "Source must be one of view, api"),
+        ("cursor=garbage", "cursor", "The page link is damaged"),
+        ("size=7", "size", "Page size must be one of 25, 50, 100"),
     ]:
         response = client.get(f"/sync-admin/audit/?{query}")
         assert response.status_code == 400, query
-        assert f'data-field="{field}"' in response.get_data(as_text=True), query
+        html = response.get_data(as_text=True)
+        assert f'data-field="{field}"' in html and message in html, query
 
 
 def test_read_only(app: Any, client: Any) -> None:

@@ -149,10 +149,23 @@ def test_incremental_then_retry_turn_red_records_green(
         )
         assert (run.succeeded, run.failed, run.flag) == (2, 0, "blue")
         assert linked.state["calls"] - calls_before <= 6, "only what changed is sent"
+        failed = got[("invoice", str(club["inv2"].id))]
+        failed_id, first_failed, first_attempt = (
+            failed.id,
+            failed.failed_since,
+            failed.last_attempt_at,
+        )
+        assert first_failed is not None and first_failed == first_attempt
+        # A retry before the fix fails again: the failure keeps the time it was first recorded.
+        records.retry([failed_id], actor=STAFF)
+    work(app)
+    with app.app_context():
+        again = results(linked.company)[("invoice", str(club["inv2"].id))]
+        assert again.outcome == "failed" and again.last_attempt_at > first_attempt
+        assert again.failed_since == first_failed
         # Map the fee item and retry the red invoice: it goes green; its waiting payment follows.
         _map(linked.company, ("gala", "3"))
-        failed = got[("invoice", str(club["inv2"].id))]
-        started = records.retry([failed.id], actor=STAFF)
+        started = records.retry([failed_id], actor=STAFF)
         assert [r.kind for r in started.runs] == ["retry"]
         retry_id = started.runs[0].id
     work(app)
@@ -160,6 +173,7 @@ def test_incremental_then_retry_turn_red_records_green(
         got = results(linked.company)
         assert got[("invoice", str(club["inv2"].id))].outcome == "synced"
         assert got[("invoice", str(club["inv2"].id))].catalog_code is None
+        assert got[("invoice", str(club["inv2"].id))].failed_since is None
         assert got[("payment", str(club["pay3"].id))].outcome == "synced"
         retry_run = session.get(Run, retry_id)
         assert (retry_run.status, retry_run.flag) == ("succeeded", "blue")

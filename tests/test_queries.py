@@ -230,6 +230,20 @@ def test_failure_groups_and_fix_links(app: Flask) -> None:
         assert failures(b).total == 3  # excluded ones are listed, to include them again
 
 
+def test_failure_group_first_seen_is_when_the_failure_was_first_recorded(app: Flask) -> None:
+    """A retry that fails again moves last_attempt_at, not the group's "first seen"."""
+    with app.app_context():
+        _, (a,) = org_with_company(app)
+        earlier, later = T0 - timedelta(days=3), T0 + timedelta(hours=1)
+        add_result(a, "r1", outcome="failed", catalog_code="tiny.duplicate_name",
+                   failed_since=earlier, last_attempt_at=later)  # fmt: skip
+        add_result(a, "r2", outcome="failed", catalog_code="tiny.duplicate_name",
+                   failed_since=T0, last_attempt_at=T0)  # fmt: skip
+        with app.test_request_context():
+            (group,) = failure_groups()
+        assert (group.first_seen, group.last_seen) == (earlier, later)
+
+
 def test_catalog_lookup_and_search(app: Flask) -> None:
     with app.app_context():
         assert entry_for("tiny.duplicate_name").title == "Name already used"

@@ -15,7 +15,7 @@ from ui_data import T0, add_result, org_with_company
 from sync_admin.db import session
 from sync_admin.models import Company, Mapping, ReferenceObject, Run, SyncResult
 from sync_admin.providers import CatalogEntry
-from sync_admin.queries.fix_links import fix_link
+from sync_admin.queries.fix_links import fix_label, fix_link
 from sync_admin.vocabulary import Action, Category
 
 
@@ -249,3 +249,94 @@ def test_catalog_is_searchable(app: Flask, login_as: Any) -> None:
     every = client.get("/sync-admin/catalog/").get_data(as_text=True)
     assert 'data-code="sync_admin.missing_mapping"' in every
     assert client.get("/sync-admin/catalog/?provider=sage").status_code == 400
+
+
+def _entry(action: Action | None) -> CatalogEntry:
+    return CatalogEntry(
+        code="tiny.duplicate_name",
+        category=Category.DUPLICATE,
+        title="t",
+        meaning="m",
+        fix=("f",),
+        action=action,
+    )
+
+
+def test_every_action_kind_has_a_fix_link(app: Flask) -> None:
+    """Every action of the vocabulary (and none) leads somewhere: a group is never stuck."""
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        row = add_result(cid, "r1", entity="contact", outcome="failed", facts={})
+        company = session.get(Company, cid)
+        record = f"/sync-admin/results/?company_id={cid}&q=r1&since="
+        steps = "/sync-admin/catalog/?q=tiny.duplicate_name#tiny.duplicate_name"
+        expected = {
+            Action.RECONNECT: (
+                f"/sync-admin/integrations/?org={company.organization_id}"
+                f"&reconnect={company.connection_id}"
+            ),
+            Action.RETRY: steps,
+            Action.MAP_FEE_ITEM: f"/sync-admin/mappings/?company_id={cid}&kind=fee_item",
+            Action.MAP_ACCOUNT: f"/sync-admin/mappings/?company_id={cid}&kind=account",
+            Action.MAP_BAD_DEBT: f"/sync-admin/mappings/?company_id={cid}&kind=bad_debt",
+            Action.MAP_TAX_RATE: f"/sync-admin/mappings/?company_id={cid}&kind=tax_rate",
+            Action.EDIT_RECORD: record,  # no host adapter here: the record's sync result
+            Action.LINK_RECORD: record,
+            Action.UNLINK: record,
+            Action.EXCLUDE: (
+                f"/sync-admin/failures/?catalog_code=tiny.duplicate_name&confirm=exclude"
+                f"&company_id={cid}"
+            ),
+            Action.WAIT: steps,
+            None: steps,
+        }
+        assert set(expected) - {None} == set(Action), "a new action kind needs its fix link"
+        with app.test_request_context():
+            for action, url in expected.items():
+                assert fix_link(_entry(action), row) == url, action
+                assert fix_label(_entry(action)), action
+            group = fix_link(_entry(Action.EXCLUDE), row, group=True)
+            assert group == "/sync-admin/failures/?catalog_code=tiny.duplicate_name&confirm=exclude"
+
+
+def test_exclude_fix_confirms_then_excludes_the_group(app: Flask, login_as: Any) -> None:
+    with app.app_context():
+        _, (a, b) = org_with_company(app, companies=2)
+        for cid, local in ((a, "1"), (b, "2"), (b, "3")):
+            add_result(cid, local, outcome="failed", catalog_code="tiny.duplicate_name")
+        add_result(b, "4", outcome="failed", catalog_code="tiny.server_error")
+    client = login_as("operator")
+    confirm = client.get("/sync-admin/failures/?catalog_code=tiny.duplicate_name&confirm=exclude")
+    html = confirm.get_data(as_text=True)
+    assert "Exclude 3 failed records of every company?" in html
+    assert (
+        client.get(
+            f"/sync-admin/failures/?catalog_code=tiny.duplicate_name&confirm=exclude&company_id={b}"
+        )
+        .get_data(as_text=True)
+        .count("Exclude 2 failed records of Acme Club 2?")
+        == 1
+    )
+    done = client.post(
+        "/sync-admin/failures/exclude-group",
+        data={"csrf_token": csrf_token(client), "catalog_code": "tiny.duplicate_name"},
+        follow_redirects=True,
+    )
+    assert "Excluded 3 records" in done.get_data(as_text=True)
+    with app.app_context():
+        excluded = session.scalars(select(SyncResult.local_id).where(SyncResult.excluded)).all()
+        assert sorted(excluded) == ["1", "2", "3"]
+    again = client.post(
+        "/sync-admin/failures/exclude-group",
+        data={"csrf_token": csrf_token(client), "catalog_code": "tiny.duplicate_name"},
+        follow_redirects=True,
+    )
+    assert "no failed records left" in again.get_data(as_text=True)
+
+
+def test_unknown_catalog_code_is_refused_by_name(app: Flask, login_as: Any) -> None:
+    client = login_as("viewer")
+    bogus = client.get("/sync-admin/failures/?catalog_code=bogus")
+    assert bogus.status_code == 400
+    assert "no such catalog entry" in bogus.get_data(as_text=True)
+    assert client.get("/sync-admin/failures/?catalog_code=tiny.duplicate_name").status_code == 200

@@ -275,6 +275,14 @@ CASES += [
         ok=(302,),
     ),
     Case(
+        "FailuresView.exclude_group",
+        "POST",
+        "operate",
+        lambda w: "/sync-admin/failures/exclude-group",
+        data=lambda w: {"company_id": w.company, "catalog_code": "tiny.duplicate_name"},
+        ok=(302,),
+    ),
+    Case(
         "MappingsView.index",
         "GET",
         "read",

@@ -502,6 +502,7 @@ class Runner:
         row.blocked_by = None
         row.last_success_at = now
         row.last_attempt_at = now
+        row.failed_since = None
         self.book.record(True)
         self.run.done += 1
         self.run.succeeded += 1
@@ -530,6 +531,8 @@ class Runner:
         row.response_body = scrub(body)
         row.blocked_by = None
         row.last_attempt_at = utcnow()
+        # A retry that fails again keeps the time the failure was first recorded.
+        row.failed_since = row.failed_since or row.last_attempt_at
         self.book.record(False)
         self.run.done += 1
         self.run.failed += 1
@@ -576,6 +579,7 @@ class Runner:
         row.facts = {**d.facts, "depends_on": depends_on}
         row.response_body = None
         row.last_attempt_at = utcnow()
+        row.failed_since = None
         self.run.done += 1
         self.run.skipped += 1
         self.unwritten += 1

@@ -49,6 +49,9 @@ class SyncResult(Model):
     blocked_by = Column(String(100))
     run_id = Column(Integer)
     last_attempt_at = Column(UTCDateTime)
+    # When the record's current failure was first recorded: kept across retries that fail
+    # again, cleared once it syncs, so failure groups show how long a problem has stood.
+    failed_since = Column(UTCDateTime)
     last_success_at = Column(UTCDateTime)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -68,6 +71,7 @@ class SyncResult(Model):
             "catalog_code",
             "company_id",
             "last_attempt_at",
+            "failed_since",
             "id",
             postgresql_where=text("outcome = 'failed' AND excluded = false"),
             sqlite_where=text("outcome = 'failed' AND excluded = 0"),

@@ -47,7 +47,8 @@ def failure_groups(
             SyncResult.catalog_code,
             func.count(),
             func.count(func.distinct(SyncResult.company_id)),
-            func.min(SyncResult.last_attempt_at),
+            # When each failure was first recorded: retries that fail again keep it.
+            func.min(func.coalesce(SyncResult.failed_since, SyncResult.last_attempt_at)),
             func.max(SyncResult.last_attempt_at),
             func.max(SyncResult.id),
         )
@@ -77,7 +78,7 @@ def failure_groups(
                 companies=int(companies),
                 first_seen=first,
                 last_seen=last,
-                fix_url=fix_link(entry, sample),
+                fix_url=fix_link(entry, sample, group=True),
                 fix_label=fix_label(entry),
                 sample_id=sample_id,
             )

@@ -1,8 +1,12 @@
 """Where staff go to fix an error: the catalog entry's action, as a link.
 
-An unmapped fee item opens the fee item mapping with that item selected; an
-expired or revoked connection opens Integrations at the connection to
-reconnect; a record error opens the record in the host product.
+Every catalog entry leads somewhere useful: an unmapped fee item opens the fee
+item mapping with that item selected; an expired or revoked connection opens
+Integrations at the connection to reconnect; a record error opens the record in
+the host product; an error to exclude opens a confirmation to exclude it; a
+link problem opens the record's sync result with Link and Unlink; an error
+fixed at the provider (a currency to enable) or one that passes by itself opens
+the catalog entry with its fix steps.
 """
 
 from __future__ import annotations
@@ -46,29 +50,47 @@ _LABELS = {
     Action.MAP_TAX_RATE: "Map the tax rate",
     Action.EDIT_RECORD: "Open the record",
     Action.LINK_RECORD: "Link by hand",
+    Action.UNLINK: "Unlink the record",
+    Action.EXCLUDE: "Exclude these errors",
 }
+# Fixed outside the admin (at the provider, or by waiting): the steps are the fix.
+_STEPS_LABEL = "How to fix"
 
 
 def fix_label(entry: CatalogEntry | None) -> str | None:
-    return _LABELS.get(entry.action) if entry is not None and entry.action else None
+    if entry is None:
+        return None
+    return _LABELS.get(entry.action, _STEPS_LABEL) if entry.action else _STEPS_LABEL
 
 
-def fix_link(entry: CatalogEntry | None, result: Any) -> str | None:
+def fix_link(entry: CatalogEntry | None, result: Any, *, group: bool = False) -> str | None:
     """A URL that opens the screen where this error is fixed, or None.
 
     ``result`` is a ``SyncResult`` (or anything with ``company_id``, ``entity``,
-    ``local_id`` and ``facts``). Needs a request context (it builds URLs).
+    ``local_id`` and ``facts``); with ``group`` it stands for its whole failure
+    group across companies. Needs a request context (it builds URLs).
     """
     try:
-        return _fix_link(entry, result)
+        return _fix_link(entry, result, group)
     except BuildError:  # the screen is not registered in this app
         return None
 
 
-def _fix_link(entry: CatalogEntry | None, result: Any) -> str | None:
-    if entry is None or entry.action is None or result is None:
+def _steps(entry: CatalogEntry) -> str:
+    return url_for("CatalogView.index", q=entry.code, _anchor=entry.code)
+
+
+def _record(result: Any) -> str:
+    """The record's own sync result row, where Link, Unlink and Retry are."""
+    return url_for("ResultsView.index", company_id=result.company_id, q=result.local_id, since="")
+
+
+def _fix_link(entry: CatalogEntry | None, result: Any, group: bool) -> str | None:
+    if entry is None or result is None:
         return None
     action = entry.action
+    if action is None or action not in _LABELS:
+        return _steps(entry)
     if action in _MAPPING_KIND:
         facts = getattr(result, "facts", None) or {}
         # Core's preflight names the kind itself ("fee_item 'Dues' is not mapped").
@@ -91,14 +113,15 @@ def _fix_link(entry: CatalogEntry | None, result: Any) -> str | None:
         )
     if action == Action.EDIT_RECORD:
         ext = current_app.extensions["sync_admin"]
-        if not ext.has_host_adapter:
-            return None
-        try:
-            return ext.host_adapter.record_url(result.entity, result.local_id)
-        except Exception:  # a host adapter's bug must not break the page
-            return None
-    if action == Action.LINK_RECORD:
-        return url_for(
-            "ResultsView.index", company_id=result.company_id, q=result.local_id, since=""
-        )
-    return None
+        url = None
+        if ext.has_host_adapter:
+            try:
+                url = ext.host_adapter.record_url(result.entity, result.local_id)
+            except Exception:  # a host adapter's bug must not break the page
+                url = None
+        return url or _record(result)
+    if action == Action.EXCLUDE:
+        scope = {} if group else {"company_id": result.company_id}
+        return url_for("FailuresView.index", catalog_code=entry.code, confirm="exclude", **scope)
+    # LINK_RECORD and UNLINK
+    return _record(result)

@@ -183,6 +183,28 @@ def exclude(result_ids: Iterable[int], *, actor: audit.Actor) -> int:
     return _set_excluded(result_ids, True, actor)
 
 
+def failed_in_group(catalog_code: str, company_id: int | None = None) -> list[int]:
+    """Ids of the failed, included records of one failure group (optionally one company)."""
+    stmt = select(SyncResult.id).where(
+        SyncResult.outcome == Outcome.FAILED.value,
+        SyncResult.excluded.is_(False),
+        SyncResult.catalog_code == catalog_code,
+    )
+    if company_id is not None:
+        stmt = stmt.where(SyncResult.company_id == company_id)
+    return list(session.scalars(stmt.order_by(SyncResult.id)))
+
+
+def exclude_group(catalog_code: str, *, actor: audit.Actor, company_id: int | None = None) -> int:
+    """Exclude a whole failure group: errors whose fix is "exclude this error" (seed 002)."""
+    ids = failed_in_group(catalog_code, company_id)
+    if not ids:
+        raise ValidationError(
+            f"no failed records left for catalog entry {catalog_code}", field="catalog_code"
+        )
+    return _set_excluded(ids, True, actor)
+
+
 def include(result_ids: Iterable[int], *, actor: audit.Actor) -> int:
     return _set_excluded(result_ids, False, actor)
 
@@ -303,6 +325,7 @@ def link_by_hand(
     row.outcome = Outcome.SYNCED.value
     row.catalog_code = row.category = row.details = row.response_body = None
     row.blocked_by = None
+    row.failed_since = None
     row.idempotency_key = None
     row.payload_hash = None  # the next run pushes the local data onto the linked record
     row.last_success_at = now

@@ -8,9 +8,10 @@ from flask import abort, request
 
 from .. import providers
 from ..db import session
-from ..models import Company
+from ..models import Company, Organization
+from ..queries.filters import parse_int
 
-__all__ = ["company_or_404", "provider_label", "url_args"]
+__all__ = ["company_or_404", "provider_label", "selected_organization", "url_args"]
 
 
 def company_or_404(company_id: int | None) -> Company:
@@ -18,6 +19,23 @@ def company_or_404(company_id: int | None) -> Company:
     if company is None:
         abort(404, description="That company does not exist.")
     return company
+
+
+def selected_organization(
+    organizations: list[Organization], args: Any, name: str = "org"
+) -> Organization | None:
+    """The organization ``?org=`` names, else the first; never a silent fallback.
+
+    A value that is not a number is a ``ValidationError`` naming the field (400);
+    an id that does not exist is a 404, as for companies.
+    """
+    wanted = parse_int(args, name, "Organization")
+    if wanted is None:
+        return organizations[0] if organizations else None
+    org = next((o for o in organizations if o.id == wanted), None)
+    if org is None:
+        abort(404, description=f"Organization {wanted} does not exist.")
+    return org
 
 
 def provider_label(name: str) -> str:

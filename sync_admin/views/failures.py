@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from werkzeug.wrappers import Response
 
 from .. import providers
 from ..db import session
 from ..errors import SyncAdminError, ValidationError
-from ..models import Company
+from ..models import Company, SyncResult
 from ..queries.catalog import entry_for
 from ..queries.failures import failure_groups
 from ..queries.filters import parse_choice, parse_int, parse_text
@@ -29,10 +29,18 @@ from .common import company_or_404
 from .feedback import flash_started
 
 
+def _known_code(code: str) -> None:
+    """A catalog code must name a catalog entry, or at least one recorded failure."""
+    if entry_for(code) is not None:
+        return
+    if not session.scalar(select(exists().where(SyncResult.catalog_code == code))):
+        raise ValidationError(f"Catalog entry: no such catalog entry {code!r}.", "catalog_code")
+
+
 class FailuresView(SyncView):
     route_base = "/sync-admin/failures"
     default_view = "index"
-    operate_methods = ("retry_all",)
+    operate_methods = ("retry_all", "exclude_group")
 
     @expose("/")
     @has_access
@@ -46,6 +54,9 @@ class FailuresView(SyncView):
             )
             org = parse_int(request.args, "organization_id", "Organization")
             size = page_size(request.args.get("size"), RESULT_SIZES)
+            confirm = parse_choice(request.args, "confirm", "Confirm", ["exclude"])
+            if code:
+                _known_code(code)
             company = company_or_404(company_id) if company_id else None
             page = None
             if company is not None or code:
@@ -60,6 +71,7 @@ class FailuresView(SyncView):
             if company is None and not code
             else []
         )
+        to_exclude = len(records.failed_in_group(code, company_id)) if confirm and code else None
         args = {k: v for k, v in {"company_id": company_id, "catalog_code": code}.items() if v}
         names: dict[int, str] = {}
         if page is not None and company is None:
@@ -81,7 +93,26 @@ class FailuresView(SyncView):
             entry_for=entry_for,
             fix_link=fix_link,
             fix_label=fix_label,
+            to_exclude=to_exclude,
         )
+
+    @expose("/exclude-group", methods=["POST"])
+    @has_access
+    def exclude_group(self) -> Response:
+        """Exclude every failed record of a catalog entry (one company's, or all)."""
+        company_id = request.form.get("company_id", type=int)
+        code = (request.form.get("catalog_code") or "").strip()
+        if company_id:
+            company_or_404(company_id)
+        try:
+            if not code:
+                raise ValidationError("choose a catalog entry", field="catalog_code")
+            count = records.exclude_group(code, actor=current_actor(), company_id=company_id)
+            noun = "record" if count == 1 else "records"
+            flash(f"Excluded {count} {noun}: later resyncs leave them out.", "info")
+        except SyncAdminError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".index", catalog_code=code or None, company_id=company_id))
 
     @expose("/retry-all", methods=["POST"])
     @has_access

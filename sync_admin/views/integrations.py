@@ -13,12 +13,13 @@ from werkzeug.wrappers import Response
 
 from .. import oauth, providers
 from ..db import session
-from ..errors import SyncAdminError
+from ..errors import SyncAdminError, ValidationError
 from ..models import Company, Connection, Organization
 from ..providers import ProviderCompanyInfo
 from ..services.audit import current_actor
 from ..vocabulary import ConnectionStatus
 from .base import SyncView
+from .common import selected_organization
 
 _CHOICES = "sync_admin_company_choices"
 
@@ -32,9 +33,19 @@ class IntegrationsView(SyncView):
 
     @expose("/")
     @has_access
-    def index(self) -> str:
+    def index(self) -> Any:
         organizations = session.scalars(select(Organization).order_by(Organization.name)).all()
-        org = _selected(organizations, request.args.get("org"))
+        try:
+            org = selected_organization(organizations, request.args)
+        except ValidationError as exc:
+            page = self.render(
+                "sync_admin/integrations.html",
+                providers=providers.all(),
+                organizations=organizations,
+                org=None,
+                error=exc,
+            )
+            return page, 400
         connections: dict[str, Connection] = {}
         company_counts: dict[int, int] = {}
         if org is not None:
@@ -168,10 +179,3 @@ class IntegrationsView(SyncView):
         return self.render(
             "sync_admin/connect_choose.html", connection=conn, offered=offered, label=label
         )
-
-
-def _selected(organizations: list[Organization], wanted: str | None) -> Organization | None:
-    for org in organizations:
-        if wanted and str(org.id) == wanted:
-            return org
-    return organizations[0] if organizations else None

@@ -17,7 +17,7 @@ from ..queries.logs import LogFilter, company_summaries, count_companies, page_l
 from ..queries.runs import run_flag
 from ..vocabulary import Direction, Entity, Level, LogType
 from .base import SyncView
-from .common import url_args
+from .common import company_or_404, url_args
 
 CARDS_PER_PAGE = 60
 
@@ -67,6 +67,8 @@ class LogsView(SyncView):
         """The log table with its filters; one company's when ``company_id`` is given."""
         try:
             f = LogFilter.from_args(request.args)
+            if f.company_id:
+                company_or_404(f.company_id)
             size = page_size(request.args.get("size"))
             page = page_logs(f, request.args.get("cursor"), size)
         except ValidationError as exc:

@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from ..api.status import bundle_response
 from ..db import session
-from ..errors import NotFound
+from ..errors import NotFound, ValidationError
 from ..models import Company, Organization
 from ..services.audit import current_actor
 from ..services.support_bundle import build_bundle
 from .base import SyncView
+from .common import selected_organization
 
 __all__ = ["SupportView"]
 
@@ -27,10 +28,13 @@ class SupportView(SyncView):
     @has_access
     def index(self) -> Any:
         organizations = session.scalars(select(Organization).order_by(Organization.name)).all()
-        wanted = request.args.get("org", type=int)
-        org = next((o for o in organizations if o.id == wanted), None) or (
-            organizations[0] if organizations else None
-        )
+        try:
+            org = selected_organization(organizations, request.args)
+        except ValidationError as exc:
+            page = self.render(
+                "sync_admin/support.html", organizations=organizations, org=None, error=exc
+            )
+            return page, 400
         companies = (
             session.scalars(
                 select(Company)
