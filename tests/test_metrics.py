@@ -101,3 +101,14 @@ def test_metrics_need_read_permission(app: Any, client: Any) -> None:
     assert client.get("/api/v1/sync/metrics").status_code == 401
     nobody = api_key_for(app, "nobody")
     assert client.get("/api/v1/sync/metrics", headers=bearer(nobody)).status_code == 403
+
+
+def test_api_key_from_the_command_line_scrapes_metrics(app: Any, client: Any) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sync-admin", "api-key", "viewer", "--name", "prometheus"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip()
+    assert key.startswith("sst_")
+    assert client.get("/api/v1/sync/metrics", headers=bearer(key)).status_code == 200
+    unknown = runner.invoke(args=["sync-admin", "api-key", "ghost"])
+    assert unknown.exit_code == 2 and "no user 'ghost'" in unknown.output

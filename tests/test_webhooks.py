@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from sync_admin import signals
 from sync_admin.db import session
 from sync_admin.models import AuditEvent, Company, Connection, Organization, Run
 from sync_admin.queue import get_queue
@@ -208,6 +209,19 @@ def test_xero_event_for_a_company_already_syncing(
     assert response.status_code == 200
     assert response.get_json()["already_running"] == [companies["xero"]]
     assert len(_runs(app)) == 1
+    # When that run ends, the change it may have missed gets its incremental sync (once).
+    with app.app_context():
+        running = session.query(Run).one()
+        running.status = "succeeded"
+        session.commit()
+        signals.send(signals.run_finished, run_id=running.id)
+        signals.send(signals.run_finished, run_id=running.id)
+    _first, follow_up = _runs(app)
+    assert (follow_up.kind, follow_up.trigger, follow_up.status) == (
+        "incremental",
+        "webhook",
+        "queued",
+    )
 
 
 def test_unknown_provider_and_missing_secret(app: Any, client: Any) -> None:

@@ -133,6 +133,7 @@ def rotate_keys_command() -> None:
 
 def _load_commands() -> None:
     from . import (
+        apikey,  # noqa: F401 - registers `api-key`
         demo,  # noqa: F401 - registers `demo`
         seed,  # noqa: F401 - registers `seed`
     )

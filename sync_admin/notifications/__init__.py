@@ -32,12 +32,16 @@ def check_connections() -> dict[str, Any]:
 
 
 def connect_signals() -> None:
-    """Subscribe notifications and metrics to the engine's signals (idempotent)."""
+    """Subscribe notifications, metrics and webhook follow-ups to the engine's signals.
+
+    Idempotent (blinker keeps one connection per receiver)."""
     from .. import metrics, signals
+    from ..services import webhooks
     from .connections import on_connection_needs_reconnect
     from .episodes import on_run_finished
 
     signals.run_finished.connect(on_run_finished)
+    signals.run_finished.connect(webhooks.on_run_finished)
     signals.run_finished.connect(metrics.on_run_finished)
     signals.connection_needs_reconnect.connect(on_connection_needs_reconnect)
     signals.rate_limit_waited.connect(metrics.on_rate_limit_waited)

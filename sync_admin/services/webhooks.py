@@ -34,7 +34,16 @@ from .resync import resync_company
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_BODY", "REPLAY_TTL", "Delivery", "InvalidSignature", "receive", "webhook_secret"]
+__all__ = [
+    "MAX_BODY",
+    "REPLAY_TTL",
+    "Delivery",
+    "InvalidSignature",
+    "on_run_finished",
+    "pending_key",
+    "receive",
+    "webhook_secret",
+]
 
 REPLAY_TTL = 7 * 24 * 3600
 MAX_BODY = 1024 * 1024
@@ -64,6 +73,25 @@ class Delivery:
             "unknown_companies": self.unknown_companies,
             "skipped": [{"company_id": c, "reason": r} for c, r in self.skipped],
         }
+
+
+def pending_key(company_id: int) -> str:
+    """Set when a webhook arrived while the company was syncing."""
+    return f"sync-admin:webhook:pending:{company_id}"
+
+
+def on_run_finished(sender: Any, run_id: int, **_: Any) -> None:
+    """After a run, start the incremental sync a webhook asked for meanwhile (once)."""
+    try:
+        run = session.get(Run, run_id)
+        if run is None or not get_redis().delete(pending_key(run.company_id)):
+            return
+        actor = audit.Actor(name=f"{run.company.provider} webhook", source="webhook")
+        resync_company(run.company_id, actor=actor, kind=RunKind.INCREMENTAL)
+    except (AlreadyRunning, NotFound, ValidationError):
+        return
+    except Exception:
+        log.exception("follow-up sync after run %s (webhook) not started", run_id)
 
 
 def webhook_secret(provider: Provider) -> str:
@@ -150,7 +178,8 @@ def _start(
             try:
                 run = resync_company(company.id, actor=actor, kind=RunKind.INCREMENTAL)
             except AlreadyRunning:
-                # The company's next scheduled incremental sync picks the change up.
+                # The active run may have read past this change: sync again when it ends.
+                get_redis().set(pending_key(company.id), 1, ex=REPLAY_TTL)
                 delivery.already_running.append(company.id)
                 continue
             except (NotFound, ValidationError) as exc:
