@@ -84,7 +84,7 @@ CLUBS = [
         "Harbour Sailing Club",
         "GBP",
         "xero",
-        choose="(UK)",
+        choose="Demo Company (UK)",  # the sandbox organisation that trades in GBP
         foreign_currency="EUR",
         taken_name=None,
         skip=XERO_ALLOWS,
@@ -133,45 +133,134 @@ def prepare(app: Flask, env: dict[str, Any]) -> list[Any]:
     return servers
 
 
+@dataclass
+class _Choice:
+    """A checkbox, radio button or select option, with the text a person reads beside it."""
+
+    name: str
+    value: str
+    label: str = ""
+    checked: bool = False
+    kind: str = "checkbox"  # checkbox, radio or option
+
+
 class _Form(HTMLParser):
-    """The first form of a consent page: its action, fields, selects and buttons."""
+    """The first form of a consent page, read as a browser submits it: every field with
+    its value (several for a name that repeats), the checkboxes, radio buttons and select
+    options with their labels and pre-set state, and the buttons."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(convert_charrefs=True)
         self.action: str | None = None
         self.method = "get"
-        self.fields: dict[str, list[str]] = {}
-        self.selects: dict[str, list[str]] = {}
+        self.fields: list[tuple[str, str]] = []  # text and hidden inputs, in page order
+        self.choices: list[_Choice] = []
         self.buttons: list[dict[str, str]] = []
+        self._labelled: dict[str, _Choice] = {}  # by element id, for <label for=...>
+        self._label_for: str | None = None
+        self._label_text: list[str] = []
+        self._in_label: list[_Choice] = []
+        self._labelling = False
         self._select: str | None = None
+        self._option: _Choice | None = None
         self._done = False
+        self._inside = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
+        a = {k: v if v is not None else "" for k, v in attrs}
         if self._done:
             return
         if tag == "form" and self.action is None:
             self.action, self.method = a.get("action", ""), a.get("method", "get").lower()
+            self._inside = True
+            return
+        if not self._inside:
+            return
+        if tag == "label":
+            self._label_for, self._label_text, self._in_label = a.get("for"), [], []
+            self._labelling = True
         elif tag == "input" and a.get("name"):
-            if a.get("type", "text") in ("submit", "button"):
+            kind = a.get("type", "text").lower()
+            if kind in ("submit", "button", "image"):
                 self.buttons.append(a)
-            elif a.get("type") == "checkbox":  # tick every box: all companies are granted
-                self.fields.setdefault(a["name"], []).append(a.get("value", "on"))
-            elif a.get("type") != "radio" or "checked" in a:
-                self.fields[a["name"]] = [a.get("value", "")]
+            elif kind in ("checkbox", "radio"):
+                choice = _Choice(a["name"], a.get("value", "on"), checked="checked" in a, kind=kind)
+                self.choices.append(choice)
+                if self._labelling:
+                    self._in_label.append(choice)
+                if a.get("id"):
+                    self._labelled[a["id"]] = choice
+            elif kind not in ("reset", "file"):
+                self.fields.append((a["name"], a.get("value", "")))
         elif tag == "select":
             self._select = a.get("name")
-            self.selects.setdefault(self._select or "", [])
         elif tag == "option" and self._select:
-            self.selects[self._select].append(a.get("value", ""))
+            self._option = _Choice(
+                self._select, a.get("value", ""), checked="selected" in a, kind="option"
+            )
+            self.choices.append(self._option)
         elif tag == "button":
-            self.buttons.append(a)
+            self.buttons.append({"type": "submit", **a})
+
+    def handle_data(self, data: str) -> None:
+        if self._option is not None:
+            self._option.label += data.strip()
+        if self._labelling:
+            self._label_text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
+        if tag == "label":
+            text = " ".join(" ".join(self._label_text).split())
+            targets = list(self._in_label)
+            if self._label_for and self._label_for in self._labelled:
+                targets.append(self._labelled[self._label_for])
+            for choice in targets:
+                choice.label = choice.label or text
+            self._label_for, self._label_text, self._in_label = None, [], []
+            self._labelling = False
+        elif tag == "option":
+            self._option = None
+        elif tag == "select":
             self._select = None
-        elif tag == "form" and self.action is not None:
-            self._done = True
+        elif tag == "form" and self._inside:
+            self._done, self._inside = True, False
+
+    def submission(self, choose: str | None, button: dict[str, str]) -> list[tuple[str, str]]:
+        """The (name, value) pairs a browser sends after the person picks ``choose``.
+
+        In each group of checkboxes, radio buttons or options where some entry's value or
+        label contains ``choose``, only those entries are picked; other groups keep what
+        the page pre-set (a select with nothing selected sends its first option)."""
+        data = list(self.fields)
+        groups: dict[str, list[_Choice]] = {}
+        for choice in self.choices:
+            groups.setdefault(choice.name, []).append(choice)
+        for name, group in groups.items():
+            wanted = [c for c in group if choose and _matches(choose, c)]
+            kind = group[0].kind
+            if wanted:
+                picked = wanted if kind == "checkbox" else wanted[:1]
+            else:
+                picked = [c for c in group if c.checked]
+                if kind == "option" and not picked:
+                    picked = group[:1]
+                elif kind != "checkbox":
+                    picked = picked[-1:]
+            data.extend((name, c.value) for c in picked)
+        if button.get("name"):
+            data.append((button["name"], button.get("value", "")))
+        return data
+
+
+def _matches(choose: str, choice: _Choice) -> bool:
+    return choose == choice.value or choose.lower() in choice.label.lower()
+
+
+_APPROVE = ("approve", "allow", "connect")
+
+
+def _text(button: dict[str, str]) -> str:
+    return " ".join(button.values()).lower()
 
 
 class Consent:
@@ -198,20 +287,14 @@ class Consent:
     def _submit(self, page: requests.Response) -> requests.Response:
         form = _Form()
         form.feed(page.text)
+        form.close()
         if form.action is None:
             raise RuntimeError(f"no consent form at {page.url}")
-        data = dict(form.fields)
-        for name, options in form.selects.items():
-            if name:
-                data[name] = (
-                    self.choose if self.choose in options else (options[0] if options else "")
-                )
         approve = next(
-            (b for b in form.buttons if "approve" in " ".join(b.values()).lower()),
+            (b for b in form.buttons if any(w in _text(b) for w in _APPROVE)),
             form.buttons[0] if form.buttons else {},
         )
-        if approve.get("name"):
-            data[approve["name"]] = approve.get("value", "")
+        data = form.submission(self.choose, approve)
         action = urljoin(page.url, form.action or page.url)
         if form.method == "post":
             return self.http.post(action, data=data, allow_redirects=False, timeout=15)
