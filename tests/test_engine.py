@@ -147,7 +147,9 @@ def test_incremental_then_retry_turn_red_records_green(
         assert got[("invoice", str(club["inv2"].id))].outcome == "failed", (
             "not changed, not retried"
         )
-        assert (run.succeeded, run.failed, run.flag) == (2, 0, "blue")
+        # Clean itself, but earlier failures remain: red, and the company needs a resync.
+        assert (run.succeeded, run.failed, run.flag) == (2, 0, "red")
+        assert session.get(Company, linked.company).status == "needs_resync"
         assert linked.state["calls"] - calls_before <= 6, "only what changed is sent"
         failed = got[("invoice", str(club["inv2"].id))]
         failed_id, first_failed, first_attempt = (
@@ -176,7 +178,21 @@ def test_incremental_then_retry_turn_red_records_green(
         assert got[("invoice", str(club["inv2"].id))].failed_since is None
         assert got[("payment", str(club["pay3"].id))].outcome == "synced"
         retry_run = session.get(Run, retry_id)
-        assert (retry_run.status, retry_run.flag) == ("succeeded", "blue")
+        # One of several failures retried: the others still need attention.
+        assert (retry_run.status, retry_run.failed, retry_run.flag) == ("succeeded", 0, "red")
+        assert session.get(Company, linked.company).status == "needs_resync"
+        assert messages(linked.company, "milestone")[-1] == (
+            "4 failed records of earlier runs still need attention (Failures lists them)"
+        )
+        left = [r.id for r in got.values() if r.outcome == "failed"]
+        assert len(left) == 4
+        # Staff exclude the rest: the next run finishes blue and the company is synced.
+        records.exclude(left, actor=STAFF)
+        run_id = resync.resync_company(linked.company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+    work(app)
+    with app.app_context():
+        assert session.get(Run, run_id).flag == "blue"
+        assert session.get(Company, linked.company).status == "synced"
         check_counters(linked.company)
         check_ledger(linked.company, host_db, linked.state)
 

@@ -120,7 +120,9 @@ def test_every_documented_error_appears_and_a_fix_turns_it_green(
         assert got[key].outcome == "synced" and got[key].catalog_code is None
         waiting = done.cases.skipped["payment for an invoice that never synced"]
         assert got[waiting].outcome == "synced", "the payment that waited for it follows"
-        assert session.get(Run, retry_id).flag == "blue"
+        # The other documented errors are still there: red, and the company needs a resync.
+        assert session.get(Run, retry_id).flag == "red"
+        assert session.get(Company, done.company_id).status == "needs_resync"
 
 
 def _any_item(company_id: int) -> str:

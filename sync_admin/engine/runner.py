@@ -16,7 +16,7 @@ from itertools import islice
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import providers, signals
 from ..db import get_db, session
@@ -665,7 +665,16 @@ class Runner:
             self.book.milestone(text, level)
             run.status = RunStatus.SUCCEEDED.value
             run.message = f"{run.succeeded} synced, {run.failed} failed, {run.skipped} skipped"
-        run.flag = (RunFlag.RED if stopped is not None or errors else RunFlag.BLUE).value
+        remaining = self._failures_left()
+        run.flag = (
+            RunFlag.RED if stopped is not None or errors or remaining else RunFlag.BLUE
+        ).value
+        if stopped is None and not errors and remaining:
+            self.book.milestone(
+                f"{message_count(remaining, 'failed record')} of earlier runs still need "
+                "attention (Failures lists them)",
+                Level.WARNING,
+            )
         run.finished_at = now
         run.not_before = None
         company.last_synced_at = now
@@ -681,7 +690,7 @@ class Runner:
                         key = str(spec.entity)
                         cursors[f"pull:{key}" if spec.direction == Direction.PULL else key] = stamp
                 company.cursors = cursors
-        healthy = stopped is None and not errors and not mapping_changed
+        healthy = stopped is None and not errors and not remaining and not mapping_changed
         company.status = (CompanyStatus.SYNCED if healthy else CompanyStatus.NEEDS_RESYNC).value
         self.book.flush()
         session.commit()
@@ -694,6 +703,19 @@ class Runner:
             "failed": run.failed,
             "skipped": run.skipped,
         }
+
+    def _failures_left(self) -> int:
+        """The company's failed, non-excluded sync results, whichever run recorded them: a
+        retry of one of several failures leaves the company needing attention."""
+        return session.scalar(
+            select(func.count())
+            .select_from(SyncResult)
+            .where(
+                SyncResult.company_id == self.company.id,
+                SyncResult.outcome == Outcome.FAILED.value,
+                SyncResult.excluded.is_(False),
+            )
+        )
 
     def _connection_dead(self, d: Diagnosis) -> None:
         connection = getattr(self, "connection", None) or self.company.connection
