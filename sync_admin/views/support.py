@@ -8,6 +8,7 @@ from flask import abort, request
 from flask_appbuilder import expose, has_access
 from sqlalchemy import select
 
+from .. import providers
 from ..api.status import bundle_response
 from ..db import session
 from ..errors import NotFound, ValidationError
@@ -45,7 +46,11 @@ class SupportView(SyncView):
             else []
         )
         return self.render(
-            "sync_admin/support.html", organizations=organizations, org=org, companies=companies
+            "sync_admin/support.html",
+            organizations=organizations,
+            org=org,
+            companies=companies,
+            labels={p.name: p.label for p in providers.all()},
         )
 
     @expose("/companies/<int:company_id>/bundle")

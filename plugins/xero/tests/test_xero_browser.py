@@ -74,7 +74,7 @@ def test_connect_choosing_organisations_then_disconnect(
     page.wait_for_url("**/sync-admin/integrations/?org=*")
     assert "Linked Demo Company (NZ) from Xero" in page.content()
     card = page.locator(".sa-card[data-provider=xero]")
-    assert "Connected" in card.inner_text() and "1 companies" in card.inner_text()
+    assert "Connected" in card.inner_text() and "1 company" in card.inner_text()
     assert "owner@demo-company.example" in card.inner_text()
     with app.app_context():
         companies = session.scalars(select(Company).where(Company.organization_id == org_id)).all()
