@@ -340,3 +340,16 @@ def test_unknown_catalog_code_is_refused_by_name(app: Flask, login_as: Any) -> N
     assert bogus.status_code == 400
     assert "no such catalog entry" in bogus.get_data(as_text=True)
     assert client.get("/sync-admin/failures/?catalog_code=tiny.duplicate_name").status_code == 200
+
+
+def test_company_selector_escapes_names(app: Flask, login_as: Any) -> None:
+    with app.app_context():
+        _, (cid,) = org_with_company(app, name="<b>Bold</b> & Co")
+    client = login_as("viewer")
+    for path in (f"/sync-admin/results/?company_id={cid}", "/sync-admin/mappings/"):
+        html = client.get(path).get_data(as_text=True)
+        assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co</option>" in html
+        assert "<b>Bold</b>" not in html
+    assert f'<option value="{cid}" selected>' in client.get(
+        f"/sync-admin/results/?company_id={cid}"
+    ).get_data(as_text=True)

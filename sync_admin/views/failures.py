@@ -21,6 +21,7 @@ from ..queries.filters import parse_choice, parse_int, parse_text
 from ..queries.fix_links import fix_label, fix_link
 from ..queries.paging import page_size
 from ..queries.results import RESULT_SIZES, ResultFilter, page_results
+from ..security import OPERATE, can
 from ..services import records
 from ..services.audit import current_actor
 from ..vocabulary import Outcome
@@ -65,7 +66,9 @@ class FailuresView(SyncView):
                 )
                 page = page_results(f, request.args.get("cursor"), size)
         except ValidationError as exc:
-            return self.render("sync_admin/failures.html", error=exc, groups=[], page=None), 400
+            return self.render(
+                "sync_admin/failures.html", error=exc, groups=[], page=None, can_operate=False
+            ), 400
         groups = (
             failure_groups(organization_id=org, provider=provider)
             if company is None and not code
@@ -81,6 +84,7 @@ class FailuresView(SyncView):
             )
         return self.render(
             "sync_admin/failures.html",
+            can_operate=can(OPERATE),
             company=company,
             code=code,
             code_entry=entry_for(code),

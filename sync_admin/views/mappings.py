@@ -22,7 +22,7 @@ from ..services.mappings import TARGETS
 from ..services.runs import active_run
 from ..vocabulary import MappingKind
 from .base import SyncView
-from .common import company_or_404, provider_label
+from .common import company_options, company_or_404, provider_label
 
 KIND_LABELS = {
     MappingKind.ACCOUNT: "Accounts",
@@ -63,10 +63,17 @@ class MappingsView(SyncView):
             selected = parse_text(request.args, "selected", "Selected")
         except ValidationError as exc:
             return self.render(
-                "sync_admin/mappings.html", companies=companies, company=None, error=exc
+                "sync_admin/mappings.html",
+                company_options=company_options(companies, None),
+                company=None,
+                error=exc,
             ), 400
         if company_id is None:
-            return self.render("sync_admin/mappings.html", companies=companies, company=None)
+            return self.render(
+                "sync_admin/mappings.html",
+                company_options=company_options(companies, None),
+                company=None,
+            )
         company = company_or_404(company_id)
         choices = session.scalars(
             select(ReferenceObject)
@@ -78,7 +85,7 @@ class MappingsView(SyncView):
         ).all()
         return self.render(
             "sync_admin/mappings.html",
-            companies=companies,
+            company_options=company_options(companies, company.id),
             company=company,
             kind=kind,
             kinds=KIND_LABELS,

@@ -22,12 +22,13 @@ from ..queries.fix_links import fix_label, fix_link
 from ..queries.paging import page_size
 from ..queries.results import ALL, RESULT_SIZES, ResultFilter, page_results
 from ..queries.runs import run_flag
+from ..security import OPERATE, can
 from ..services import records
 from ..services import resync as resync_services
 from ..services.audit import current_actor
 from ..vocabulary import Direction, Entity, LinkStatus, Outcome
 from .base import SyncView
-from .common import company_or_404, provider_label, requested_ids
+from .common import company_options, company_or_404, provider_label, requested_ids
 from .feedback import flash_started
 
 BULK = ("link", "unlink", "retry", "exclude", "include")
@@ -89,7 +90,8 @@ class ResultsView(SyncView):
 
         return self.render(
             "sync_admin/results.html",
-            companies=companies,
+            company_options=company_options(companies, company.id if company else None),
+            can_operate=can(OPERATE),
             company=company,
             f=f,
             args=f.to_args() | ({"company_id": str(company.id)} if company else {}),
