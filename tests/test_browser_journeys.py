@@ -208,6 +208,8 @@ def test_auto_resync_all_moves_through_syncing(
     assert final in ("synced", "needs_resync")
     assert status.inner_text() == {"synced": "Synced", "needs_resync": "Needs Resync"}[final]
     assert any(text.startswith("Syncing") for text in seen), seen
+    # The row's progress bar went with the run.
+    assert page.locator(f"tr[data-company-id='{linked.company}'] .sa-progress").count() == 0
     shot(page, "data_feed_after_resync")
 
 

@@ -103,6 +103,17 @@
         cell.textContent = STATUS_TEXT[statuses[id]] || statuses[id];
       }
     });
+    /* Each row's own bar follows its running worker and goes when the run ends. */
+    var runningBy = {};
+    running.forEach(function (run) { runningBy[run.company_id] = run; });
+    var bars = document.querySelectorAll("tr[data-company-id] .sa-status-cell .sa-progress");
+    for (var i = 0; i < bars.length; i++) {
+      var row = bars[i].closest("tr");
+      var run = runningBy[row.getAttribute("data-company-id")];
+      if (!run) { bars[i].remove(); continue; }
+      bars[i].title = run.done + " / " + run.total;
+      bars[i].firstElementChild.style.width = (run.total ? Math.round(100 * run.done / run.total) : 0) + "%";
+    }
   }
 
   function pollProgress() {
