@@ -81,7 +81,15 @@ def sync(provider: str) -> list[str]:
     data = _load(f"sync_{provider}")
     if not data:
         return [f"(no sync_{provider}.json yet)"]
-    lines = ["| measure | goal | measured |", "| --- | --- | --- |"]
+    m = data.get("machine", {})
+    lines = [
+        f"Last written {m.get('measured_at')} at {m.get('git')}, load average "
+        f"{m.get('load_average_1_5_15')} (parts re-run with `--only` keep earlier figures; "
+        "the git history of the JSON has each).",
+        "",
+        "| measure | goal | measured |",
+        "| --- | --- | --- |",
+    ]
     b = data.get("bulk_push")
     if b:
         lines.append(
