@@ -36,6 +36,19 @@ def test_help_lists_the_commands(redis_url: str, tmp_path: Path) -> None:
         assert command in done.stdout
 
 
+def test_help_without_configuration_prints_the_help(redis_url: str, tmp_path: Path) -> None:
+    """A first look at the command must show what it does, not only what is missing."""
+    env = _cli_env(f"sqlite:///{tmp_path / 'cli.db'}", redis_url)
+    env.pop("SECRET_KEY", None)
+    env.pop("SYNC_ADMIN_DEMO", None)
+    done = _run(["--help"], env)
+    assert done.returncode == 0, done.stderr
+    assert "SECRET_KEY is missing" in done.stderr
+    for command in ("init", "demo", "worker", "scheduler"):
+        assert command in done.stdout
+    assert "Traceback" not in done.stderr + done.stdout
+
+
 def test_init_creates_schema_roles_and_first_admin(redis_url: str, tmp_path: Path) -> None:
     env = _cli_env(f"sqlite:///{tmp_path / 'cli.db'}", redis_url)
     first = _run(["init", "--username", "boss", "--password", "s3cret-pass"], env)

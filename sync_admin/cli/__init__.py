@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup, ScriptInfo
+from flask.cli import AppGroup, FlaskGroup, NoAppException, ScriptInfo
 
 from ..errors import ConfigurationError
 
@@ -148,8 +148,18 @@ def _create_app() -> Flask:
     try:
         return create_app()
     except ConfigurationError as exc:
+        if _asks_for_help():
+            # Flask prints this as a warning above the help instead of stopping: the
+            # help is what someone setting up the configuration needs to read.
+            raise NoAppException(f"{exc} (commands that need the app are not listed)") from None
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+
+
+def _asks_for_help() -> bool:
+    """``sync-admin``, ``sync-admin --help`` or ``-h``: the top-level help."""
+    args = sys.argv[1:]
+    return not args or args[0] in ("--help", "-h")
 
 
 def main() -> None:

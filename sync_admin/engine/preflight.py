@@ -8,6 +8,7 @@ small catalog, ``sync_admin.*``, with the same shape as a provider's.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,8 @@ from ..records import InvoiceLine
 from ..vocabulary import Action, Category, Entity, MappingKind
 
 __all__ = ["CORE", "claim", "dependencies", "diagnosis", "mapping_needs", "preflight"]
+
+log = logging.getLogger(__name__)
 
 _KEY_FACT = r"(?P<kind>fee item|bank account|account|tax rate|bad debt) '(?P<host_key>[^']*)'"
 
@@ -67,6 +70,20 @@ CORE = Catalog(
             fix=("Fill in the named field in the host product.", "Retry the record."),
             action=Action.EDIT_RECORD,
             facts=(r"field (?P<field>[\w.]+) is required",),
+        ),
+        CatalogEntry(
+            code="sync_admin.provider_check_failed",
+            category=Category.UNKNOWN,
+            title="Provider check failed",
+            meaning="The accounting software plugin's own check of the record raised an error "
+            "instead of an answer: a bug in the plugin, not in the record. The application "
+            "log has the traceback.",
+            fix=(
+                "Send the support bundle and the time of the failure to whoever maintains the "
+                "plugin.",
+                "Retry the record once the plugin is fixed.",
+            ),
+            action=Action.RETRY,
         ),
         CatalogEntry(
             code="sync_admin.dependency_not_synced",
@@ -222,8 +239,14 @@ def preflight(
     found = [claim(provider, d) for d in found]
     try:
         found.extend(provider.preflight(spec.entity, record, refs))
-    except Exception as exc:  # a plugin's check must not stop the run
-        found.append(diagnosis("sync_admin.required_missing", f"field ? is required ({exc})"))
+    except Exception as exc:  # a plugin's check must not stop the run, nor pass for a record error
+        log.exception("%s preflight of %s failed", provider.name, spec.entity)
+        found.append(
+            diagnosis(
+                "sync_admin.provider_check_failed",
+                f"{provider.label} check failed ({type(exc).__name__}); see the application log",
+            )
+        )
     return found
 
 
