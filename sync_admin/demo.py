@@ -42,6 +42,7 @@ __all__ = [
     "prepare",
     "run_steps",
     "sandbox_config",
+    "second_sync",
 ]
 
 log = logging.getLogger(__name__)
@@ -472,6 +473,66 @@ def populate(
             started.append(Populated(club, company_id, run.id, cases))
     wait_for([p.run_id for p in started], drain=drain)
     return started
+
+
+def _quickbooks_faults(app: Flask, company: Company) -> None:
+    """QuickBooks answers seed 002 and 003 list: an HTML page, an empty body, a throttle
+    and an expired access token (the sandbox's fault controls)."""
+    base = app.config["SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL"]
+    realm = company.provider_company_id
+    for kind in ("html_500", "empty", "throttle", "expire_token"):
+        answer = requests.post(
+            f"{base}/_sandbox/faults", json={"realm": realm, "kind": kind, "count": 1}, timeout=15
+        )
+        answer.raise_for_status()
+
+
+def _xero_faults(app: Flask, company: Company) -> None:
+    """Xero answers of seed 004: an expired token, a minute limit, a server error."""
+    base = app.config["SYNC_ADMIN_XERO_API_URL"]
+    tenant = company.provider_company_id
+    for kind in ("expired_token", "rate_limit", "html_500"):
+        answer = requests.post(
+            f"{base}/_sandbox/faults", json={"kind": kind, "tenant": tenant, "count": 1}, timeout=15
+        )
+        answer.raise_for_status()
+
+
+# A bad day at the provider during the demo's second sync, per provider.
+FAULTS: dict[str, Callable[[Flask, Company], None]] = {
+    "quickbooks": _quickbooks_faults,
+    "xero": _xero_faults,
+}
+
+
+def second_sync(
+    app: Flask, done: list[Populated], drain: Callable[[], Any] | None = None
+) -> list[int]:
+    """Members edit their e-mail addresses, the provider has a bad day (``FAULTS``), and an
+    incremental sync goes through it: the engine's retries and token refresh leave their
+    lines, with catalog codes, in the log. Returns the runs."""
+    from sqlalchemy.orm import Session
+
+    from examples.membership.data import Books
+    from examples.membership.models import Member
+
+    runs = []
+    for item in done:
+        with Session(get_db().engine) as db:
+            books = Books(db, item.club.key)
+            members = db.scalars(
+                select(Member).where(Member.org_key == item.club.key).order_by(Member.id).limit(3)
+            ).all()
+            for member in members:
+                books.touch(member, email=f"new.{member.email}")
+            db.commit()
+        company = session.get(Company, item.company_id)
+        fault = FAULTS.get(company.provider)
+        if fault is not None:
+            fault(app, company)
+        runs.append(resync.resync_company(item.company_id, actor=DEMO, kind=RunKind.INCREMENTAL).id)
+    wait_for(runs, drain=drain)
+    return runs
 
 
 def run_steps(app: Flask, env: dict[str, Any]) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from examples.membership.models import Base
 from sync_admin import providers
 from sync_admin.db import get_db, session
-from sync_admin.demo import CLUBS, populate, sandbox_config
-from sync_admin.models import Company, Run, SyncResult
+from sync_admin.demo import CLUBS, populate, sandbox_config, second_sync
+from sync_admin.models import Company, Log, Run, SyncResult
 from sync_admin.services import mappings, records
 from sync_admin.services.audit import Actor
 from sync_admin.worker import make_worker
@@ -135,3 +135,41 @@ def _any_item(company_id: int) -> str:
             ReferenceObject.active.is_(True),
         )
     ).first()
+
+
+# What the provider's bad day during the demo's second sync leaves in the log.
+FAULT_CODES = {
+    "quickbooks": {
+        "qbo.html_response",
+        "qbo.empty_response",
+        "qbo.rate_limited",
+        "qbo.token_expired",
+    },
+    "xero": {"xero.token_expired", "xero.rate_limit_minute", "xero.html_error_page"},
+}
+
+
+@pytest.mark.slow
+def test_the_demo_shows_every_expected_catalog_code(app: Flask, provider_name: str) -> None:
+    """The demo set-up (first sync, then a second sync through the provider's faults) puts
+    every expected catalog code on a sync result or a log line of the company."""
+    drain = lambda: make_worker(app, simple=True).work(burst=True)  # noqa: E731
+    with app.app_context():
+        Base.metadata.drop_all(get_db().engine)
+        club = next(c for c in CLUBS if c.provider == provider_name)
+        done = populate(app, {}, clubs=[club], drain=drain)
+        (run_id,) = second_sync(app, done, drain=drain)
+        run = session.get(Run, run_id)
+        assert (run.kind, run.status) == ("incremental", "succeeded"), run.message
+        company_id = done[0].company_id
+        on_results = set(
+            session.scalars(
+                select(SyncResult.catalog_code).where(SyncResult.company_id == company_id)
+            )
+        )
+        on_logs = set(session.scalars(select(Log.catalog_code).where(Log.company_id == company_id)))
+        expected = set(EXPECTED[provider_name].values()) | FAULT_CODES[provider_name]
+        assert expected - (on_results | on_logs) == set()
+        assert FAULT_CODES[provider_name] <= set(
+            session.scalars(select(Log.catalog_code).where(Log.run_id == run_id))
+        ), "the second sync's retries are in its own story"

@@ -61,7 +61,7 @@ def demo_command(host: str, port: int, reset: bool) -> None:
     from werkzeug.serving import run_simple
 
     from ..app import create_app
-    from ..demo import populate, prepare, run_steps
+    from ..demo import populate, prepare, run_steps, second_sync
     from ..queue import worker_env
     from ..setup import create_admin_user, init_database
 
@@ -110,6 +110,7 @@ def demo_command(host: str, port: int, reset: bool) -> None:
     try:
         with app.app_context():
             done = populate(app, env)
+            second_sync(app, done)
             run_steps(app, env)
         elapsed = time.monotonic() - started
         lines = [f"  {p.club.name}: {p.club.provider}, first sync run {p.run_id}" for p in done]

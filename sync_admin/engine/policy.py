@@ -60,8 +60,10 @@ class CallPolicy:
         max_retries: int,
         max_inline_wait: float,
         sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[Diagnosis, str], None] | None = None,
     ) -> None:
         self.refresh = refresh
+        self.on_retry = on_retry or (lambda d, what: None)
         self.on_wait = on_wait
         self.backoff = backoff
         self.max_retries = max_retries
@@ -92,10 +94,12 @@ class CallPolicy:
                     if wait > self.max_inline_wait:
                         raise Reschedule(wait, d) from exc
                     self.on_wait(wait, d)
+                    self.on_retry(d, f"waiting {wait:.1f} s, then trying again")
                     self.sleep(wait)
                     continue
                 if d.category == Category.AUTH_EXPIRED and not refreshed:
                     refreshed = True
+                    self.on_retry(d, "refreshing the access token, then trying again")
                     self.refresh()
                     continue
                 if d.category in (Category.AUTH_REVOKED, Category.AUTH_EXPIRED):
@@ -103,6 +107,9 @@ class CallPolicy:
                 if retryable(d) and attempts < self.limit(d):
                     attempts += 1
                     self.retries += 1
+                    self.on_retry(
+                        d, f"trying again (attempt {attempts + 1} of {self.limit(d) + 1})"
+                    )
                     self.sleep(self.delay(attempts))
                     continue
                 raise
@@ -111,6 +118,9 @@ class CallPolicy:
                 if attempts < self.limit(d):
                     attempts += 1
                     self.retries += 1
+                    self.on_retry(
+                        d, f"trying again (attempt {attempts + 1} of {self.limit(d) + 1})"
+                    )
                     self.sleep(self.delay(attempts))
                     continue
                 raise ProviderError(d, body="") from exc

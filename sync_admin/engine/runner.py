@@ -169,6 +169,7 @@ class Runner:
         self.policy = CallPolicy(
             refresh=self._refresh,
             on_wait=self._waited,
+            on_retry=self._retrying,
             backoff=float(self.config["SYNC_ADMIN_RETRY_BACKOFF_SECONDS"]),
             max_retries=int(self.config["SYNC_ADMIN_MAX_TRANSIENT_RETRIES"]),
             max_inline_wait=float(self.config["SYNC_ADMIN_MAX_INLINE_WAIT_SECONDS"]),
@@ -197,6 +198,15 @@ class Runner:
             self.tokens.refresh()
         except ProviderError as exc:
             raise Stop(exc.diagnosis, exc.body) from exc
+
+    def _retrying(self, d: Diagnosis, what: str) -> None:
+        """A request the engine repeats on its own: the log keeps the provider's answer,
+        so staff see the 401s, throttles and garbled bodies that retries hid."""
+        self.book.event(
+            f"{self.provider.label} answered: {d.entry.title} ({d.message}); {what}"[:4000],
+            Level.WARNING,
+            catalog_code=d.code,
+        )
 
     def _waited(self, seconds: float, d: Diagnosis) -> None:
         signals.send(
