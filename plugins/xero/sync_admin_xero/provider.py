@@ -264,7 +264,8 @@ class XeroProvider(Provider):
         callback_args: Mapping[str, str],
         config: Mapping[str, Any],
     ) -> list[ProviderCompanyInfo]:
-        """The organisations of this grant (GET /connections); practices cannot sync."""
+        """The organisations of this grant (GET /connections); practices cannot sync.
+        Each organisation's base currency comes from GET /Organisation (one call each)."""
         response = http.get(f"{self.api_url(config)}/connections", timeout=30)
         response.raise_for_status()
         companies = []
@@ -276,10 +277,27 @@ class XeroProvider(Provider):
                     provider_company_id=str(row["tenantId"]),
                     name=str(row.get("tenantName") or row["tenantId"]),
                     provider_connection_id=str(row["id"]),
+                    currency=self._base_currency(http, str(row["tenantId"]), config),
                     kind="organisation",
                 )
             )
         return companies
+
+    def _base_currency(self, http: Any, tenant_id: str, config: Mapping[str, Any]) -> str | None:
+        """Nice to have: an organisation Xero cannot describe right now is still offered."""
+        try:
+            answer = http.get(
+                f"{self.accounting_url(config)}/Organisation",
+                headers={"xero-tenant-id": tenant_id, "Accept": "application/json"},
+                timeout=30,
+            )
+            if answer.status_code != 200:
+                return None
+            rows = answer.json().get("Organisations") or []
+        except (OSError, ValueError, AttributeError):
+            return None
+        currency = rows[0].get("BaseCurrency") if rows and isinstance(rows[0], dict) else None
+        return str(currency) if currency else None
 
     def disconnect(
         self, http: Any, token: Mapping[str, Any], company: Any, config: Mapping[str, Any]

@@ -78,7 +78,7 @@ def test_connect_choosing_organisations_then_disconnect(
     assert "owner@demo-company.example" in card.inner_text()
     with app.app_context():
         companies = session.scalars(select(Company).where(Company.organization_id == org_id)).all()
-        assert [c.name for c in companies] == ["Demo Company (NZ)"]
+        assert [(c.name, c.base_currency) for c in companies] == [("Demo Company (NZ)", "NZD")]
         assert companies[0].provider_connection_id
         connection = session.scalars(select(Connection)).one()
         assert connection.status == ConnectionStatus.CONNECTED.value
@@ -100,7 +100,9 @@ def test_connect_choosing_organisations_then_disconnect(
         assert connection.status == ConnectionStatus.DISCONNECTED.value
         assert connection.token_ciphertext is None and connection.last_error is None
     # Core's own calls during connect and disconnect, checked against the spec.
-    assert {"getConnections", "deleteConnection", "token"} <= spec_check.operations()
+    assert {"getConnections", "getOrganisations", "deleteConnection", "token"} <= (
+        spec_check.operations()
+    )
 
 
 def test_no_organisation_chosen_shows_what_to_check(

@@ -255,8 +255,9 @@ def organisation() -> Response:
         "CountryCode": org.country,
         "ShortCode": org.short_code,
         "OrganisationType": "COMPANY",
-        "Version": org.country,
+        "Version": {"GB": "UK", "NZ": "NZ", "AU": "AU", "US": "US"}.get(org.country, "GLOBAL"),
         "OrganisationStatus": "ACTIVE",
+        "IsDemoCompany": True,
     }
     return _json(envelope("Organisations", [row]))
 
