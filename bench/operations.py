@@ -128,7 +128,7 @@ def retry_all_errors(repeats: int) -> dict[str, Any]:
                     if r.job_id not in job_ids
                     and r.job_id
                     and Job.fetch(r.job_id, connection=queue.connection).get_status()
-                    in ("queued", "deferred", "scheduled")
+                    in ("queued", "deferred", "scheduled", "rate_limited")
                 }
                 missing = [r.id for r in runs if r.job_id not in job_ids | waiting]
                 if missing or len(runs) != len(scope):

@@ -60,8 +60,10 @@ def operations() -> list[str]:
     for label, row in data.get("retry_all", {}).items():
         if not isinstance(row, dict):
             continue
+        waiting = row.get("jobs_waiting_for_a_connection_slot")
+        held = f"; {waiting:.0f} of the jobs held by RQ for a connection slot" if waiting else ""
         lines.append(
-            f"| Retry All Errors, 10,000 failures {label} ({row['runs_per_click']} runs) "
+            f"| Retry All Errors, 10,000 failures {label} ({row['runs_per_click']} runs{held}) "
             f"| < 2 s to all jobs queued | {row['p50_ms']:.0f} / {row['p95_ms']:.0f} ms ({row['n']}) "
             f"| {'yes' if row['met'] else 'no'} |"
         )
