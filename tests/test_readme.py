@@ -26,3 +26,23 @@ def test_quick_start_holds_exactly_two_commands() -> None:
 def test_every_setting_is_in_the_configuration_table() -> None:
     for setting in SETTINGS:
         assert f"| `{setting.name}` |" in README, f"{setting.name} is not documented"
+
+
+def test_api_examples_use_the_demos_ids_and_login() -> None:
+    """The curl examples run as written against `make demo` (review finding 5)."""
+    from sync_admin.demo import CLUBS
+
+    real = [c for c in CLUBS if c.provider != "tiny"]  # the test-only provider is not enabled
+    org_of = {c.provider: i + 1 for i, c in enumerate(real)}
+    for name in ("README.md", "docs/api.md"):
+        text = (ROOT / name).read_text()
+        blocks = "\n".join(re.findall(r"```sh\n(.*?)```", text, re.S))
+        assert "instance/demo_login.txt" in text, name
+        assert '"password": "..."' not in blocks and "sst_..." not in blocks, name
+        paths = re.findall(r"/api/v1/sync/(quickbooks|xero)/(\d+)/", blocks)
+        assert paths, name
+        for provider, org in paths:
+            assert int(org) == org_of[provider], (name, provider, org)
+        for company in re.findall(r"(?:companies/|company_id=)(\d+)", blocks):
+            assert 1 <= int(company) <= len(real), (name, company)
+        assert "api-key admin" in blocks, f"{name}: the key example names a user the demo has"

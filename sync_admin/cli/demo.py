@@ -32,6 +32,14 @@ def _password(instance: Path) -> str:
     return password
 
 
+def _org_of(company_id: int) -> int | None:
+    from ..db import session
+    from ..models import Company
+
+    company = session.get(Company, company_id)
+    return company.organization_id if company else None
+
+
 def _examples_importable() -> Path:
     """The demo host lives in the repository's ``examples/``: make it importable."""
     root = Path(__file__).resolve().parents[2]
@@ -112,8 +120,13 @@ def demo_command(host: str, port: int, reset: bool) -> None:
             done = populate(app, env)
             second_sync(app, done)
             run_steps(app, env)
+            # The ids the API examples of README.md and docs/api.md use.
+            lines = [
+                f"  {p.club.name}: {p.club.provider}, organization {_org_of(p.company_id)}, "
+                f"company {p.company_id}, first sync run {p.run_id}"
+                for p in done
+            ]
         elapsed = time.monotonic() - started
-        lines = [f"  {p.club.name}: {p.club.provider}, first sync run {p.run_id}" for p in done]
         click.echo(
             f"\nsync-admin demo ready in {elapsed:.1f}s at http://{host}:{port}/\n"
             + "\n".join(lines)
