@@ -488,9 +488,13 @@ def _quickbooks_faults(app: Flask, company: Company) -> None:
 
 
 def _xero_faults(app: Flask, company: Company) -> None:
-    """Xero answers of seed 004: an expired token, a minute limit, a server error."""
+    """Xero answers of seed 004: an expired token, a minute limit, a server error, and a
+    plan with no room for the new member's contact."""
     base = app.config["SYNC_ADMIN_XERO_API_URL"]
     tenant = company.provider_company_id
+    requests.post(
+        f"{base}/_sandbox/tenants/{tenant}/settings", json={"contact_limit": 1}, timeout=15
+    ).raise_for_status()
     for kind in ("expired_token", "rate_limit", "html_500"):
         answer = requests.post(
             f"{base}/_sandbox/faults", json={"kind": kind, "tenant": tenant, "count": 1}, timeout=15
@@ -508,8 +512,8 @@ FAULTS: dict[str, Callable[[Flask, Company], None]] = {
 def second_sync(
     app: Flask, done: list[Populated], drain: Callable[[], Any] | None = None
 ) -> list[int]:
-    """Members edit their e-mail addresses, the provider has a bad day (``FAULTS``), and an
-    incremental sync goes through it: the engine's retries and token refresh leave their
+    """Members edit their e-mail addresses, one joins, the provider has a bad day
+    (``FAULTS``), and an incremental sync goes through it: the engine's retries and token refresh leave their
     lines, with catalog codes, in the log. Returns the runs."""
     from sqlalchemy.orm import Session
 
@@ -525,6 +529,7 @@ def second_sync(
             ).all()
             for member in members:
                 books.touch(member, email=f"new.{member.email}")
+            books.touch(books.member("Nina", "Newcomer", email="nina.newcomer@example.org"))
             db.commit()
         company = session.get(Company, item.company_id)
         fault = FAULTS.get(company.provider)

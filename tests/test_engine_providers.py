@@ -145,7 +145,12 @@ FAULT_CODES = {
         "qbo.rate_limited",
         "qbo.token_expired",
     },
-    "xero": {"xero.token_expired", "xero.rate_limit_minute", "xero.html_error_page"},
+    "xero": {
+        "xero.token_expired",
+        "xero.rate_limit_minute",
+        "xero.html_error_page",
+        "xero.contact_limit",
+    },
 }
 
 
