@@ -59,7 +59,8 @@ def _examples_importable() -> Path:
     "--reset/--no-reset",
     default=True,
     show_default=True,
-    help="Start from an empty demo database (the sandboxes start empty on every run).",
+    help="Start from an empty demo database (the sandboxes start empty on every run); "
+    "--no-reset keeps an existing one as it is.",
 )
 def demo_command(host: str, port: int, reset: bool) -> None:
     """Start the demo admin with the sandboxes, a worker and the scheduler (Ctrl-C stops all)."""
@@ -85,10 +86,21 @@ def demo_command(host: str, port: int, reset: bool) -> None:
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     instance = Path(app.instance_path)
+    kept = not reset and (instance / "sync_admin.db").exists()
     if reset:
+        if (instance / "sync_admin.db").exists():
+            click.echo(
+                f"Starting afresh: the demo database in {instance} is rebuilt on every run "
+                "(the sandboxes keep their data in memory only). Pass --no-reset to keep it."
+            )
         for name in ("sync_admin.db", "sync_admin_redis.rdb"):
             (instance / name).unlink(missing_ok=True)
         app = create_app(config)
+    elif kept:
+        click.echo(
+            f"Keeping the demo database in {instance} (--no-reset): no new clubs or syncs. "
+            "The sandboxes start empty, so reconnect each integration before syncing."
+        )
     password = _password(instance)
     with app.app_context():
         init_database()
@@ -116,16 +128,18 @@ def demo_command(host: str, port: int, reset: bool) -> None:
 
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
     try:
-        with app.app_context():
-            done = populate(app, env)
-            second_sync(app, done)
-            run_steps(app, env)
-            # The ids the API examples of README.md and docs/api.md use.
-            lines = [
-                f"  {p.club.name}: {p.club.provider}, organization {_org_of(p.company_id)}, "
-                f"company {p.company_id}, first sync run {p.run_id}"
-                for p in done
-            ]
+        lines: list[str] = []
+        if not kept:
+            with app.app_context():
+                done = populate(app, env)
+                second_sync(app, done)
+                run_steps(app, env)
+                # The ids the API examples of README.md and docs/api.md use.
+                lines = [
+                    f"  {p.club.name}: {p.club.provider}, organization {_org_of(p.company_id)}, "
+                    f"company {p.company_id}, first sync run {p.run_id}"
+                    for p in done
+                ]
         elapsed = time.monotonic() - started
         click.echo(
             f"\nsync-admin demo ready in {elapsed:.1f}s at http://{host}:{port}/\n"
