@@ -26,6 +26,8 @@ def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
         ("/sync-admin/failures/?catalog_code=bogus", 400, "no such catalog entry"),
         ("/sync-admin/logs/detail?company_id=99999", 404, "That company does not exist"),
         ("/sync-admin/failures/?cursor=garbage&company_id={cid}", 400, "page link is damaged"),
+        ("/sync-admin/failures/?cursor=garbage", 400, "page link is damaged"),
+        ("/sync-admin/audit/?cursor=garbage", 400, "page link is damaged"),
     ],
 )
 def test_bad_values_are_named_never_a_fallback(

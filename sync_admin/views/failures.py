@@ -19,7 +19,7 @@ from ..queries.catalog import entry_for
 from ..queries.failures import failure_groups
 from ..queries.filters import parse_choice, parse_int, parse_text
 from ..queries.fix_links import fix_label, fix_link
-from ..queries.paging import page_size
+from ..queries.paging import decode_cursor, page_size
 from ..queries.results import RESULT_SIZES, ResultFilter, page_results
 from ..security import OPERATE, can
 from ..services import records
@@ -56,6 +56,7 @@ class FailuresView(SyncView):
             org = parse_int(request.args, "organization_id", "Organization")
             size = page_size(request.args.get("size"), RESULT_SIZES)
             confirm = parse_choice(request.args, "confirm", "Confirm", ["exclude"])
+            decode_cursor(request.args.get("cursor"))  # damaged on the groups page too: say so
             if code:
                 _known_code(code)
             company = company_or_404(company_id) if company_id else None
