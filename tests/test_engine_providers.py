@@ -167,6 +167,11 @@ def test_the_demo_shows_every_expected_catalog_code(app: Flask, provider_name: s
         run = session.get(Run, run_id)
         assert (run.kind, run.status) == ("incremental", "succeeded"), run.message
         company_id = done[0].company_id
+        pull = session.scalars(
+            select(Run).where(Run.company_id == company_id).order_by(Run.id)
+        ).first()
+        assert pull.message.startswith("reference data pull: "), pull.message
+        assert int(pull.message.split()[3]) > 10, "the chart of accounts and items came in"
         on_results = set(
             session.scalars(
                 select(SyncResult.catalog_code).where(SyncResult.company_id == company_id)

@@ -255,6 +255,7 @@ class Runner:
                     catalog_code=d.code,
                     body=scrub(exc.body),
                 )
+        self.pulled = pulled
         if specs:
             self._load_mappings()
             self.book.milestone(MILESTONE_ACCOUNTS)
@@ -675,6 +676,12 @@ class Runner:
             self.book.milestone(text, level)
             run.status = RunStatus.SUCCEEDED.value
             run.message = f"{run.succeeded} synced, {run.failed} failed, {run.skipped} skipped"
+            if self._pull_only():
+                # Not an empty sync: the chart of accounts, items and tax rates came in.
+                run.message = (
+                    f"reference data pull: {message_count(getattr(self, 'pulled', 0), 'record')}"
+                    " imported"
+                )
         remaining = self._failures_left()
         run.flag = (
             RunFlag.RED if stopped is not None or errors or remaining else RunFlag.BLUE
@@ -713,6 +720,11 @@ class Runner:
             "failed": run.failed,
             "skipped": run.skipped,
         }
+
+    def _pull_only(self) -> bool:
+        chosen = self._entities()
+        pulls = {str(s.entity) for s in self.provider.pull_entities()}
+        return bool(chosen) and chosen <= pulls
 
     def _failures_left(self) -> int:
         """The company's failed, non-excluded sync results, whichever run recorded them: a
