@@ -30,6 +30,7 @@ __all__ = [
     "READ",
     "ROLES",
     "can",
+    "method_permissions",
     "sync_roles",
 ]
 
@@ -44,6 +45,24 @@ ROLES: dict[str, tuple[str, ...]] = {
     "SyncOperator": (READ, OPERATE),
     "SyncAdmin": (READ, OPERATE, CONNECT, ADMINISTER),
 }
+
+
+def method_permissions(cls: type, exposed_marker: str) -> dict[str, str]:
+    """FAB's ``method_permission_name`` for a view or API class of ours.
+
+    Every exposed method (one carrying ``exposed_marker``) needs ``read`` unless the
+    class lists it in ``operate_methods``, ``connect_methods`` or ``administer_methods``:
+    a new method is read-only until someone decides otherwise.
+    """
+    mapping: dict[str, str] = {}
+    for attr in dir(cls):
+        func = getattr(cls, attr, None)
+        if callable(func) and hasattr(func, exposed_marker):
+            mapping[attr] = READ
+    mapping.update({m: OPERATE for m in getattr(cls, "operate_methods", ())})
+    mapping.update({m: CONNECT for m in getattr(cls, "connect_methods", ())})
+    mapping.update({m: ADMINISTER for m in getattr(cls, "administer_methods", ())})
+    return mapping
 
 
 def can(permission: str) -> bool:

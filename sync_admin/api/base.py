@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 
 from ..db import session
 from ..errors import AlreadyRunning, NotFound, SyncAdminError, ValidationError
-from ..security import ADMINISTER, CONNECT, OPERATE, PERMISSION_VIEW, READ
+from ..security import PERMISSION_VIEW, method_permissions
 from ..services.audit import Actor
 
 log = logging.getLogger(__name__)
@@ -50,15 +50,7 @@ class _SyncApi(BaseApi):
     administer_methods: tuple[str, ...] = ()
 
     def __init__(self) -> None:
-        mapping: dict[str, str] = {}
-        for attr in dir(type(self)):
-            func = getattr(type(self), attr, None)
-            if callable(func) and hasattr(func, "_urls"):
-                mapping[attr] = READ
-        mapping.update({m: OPERATE for m in self.operate_methods})
-        mapping.update({m: CONNECT for m in self.connect_methods})
-        mapping.update({m: ADMINISTER for m in self.administer_methods})
-        self.method_permission_name = mapping
+        self.method_permission_name = method_permissions(type(self), "_urls")
         super().__init__()
 
 

@@ -139,8 +139,13 @@ def start_runs(
             details={"run_id": run.id, "trigger": run.trigger, "params": run.params},
         )
         run.company = company
+    run_ids = [run.id for run in runs]
     session.commit()
+    # The commit expired every row; reload them in two queries, not two per run.
+    runs = list(session.scalars(select(Run).where(Run.id.in_(run_ids)).order_by(Run.id)))
+    companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))}
     for run in runs:
+        run.company = companies[run.company_id]
         _enqueue_job(run)
     session.commit()
     return runs, sorted(busy & set(ids))

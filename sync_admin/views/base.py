@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from flask_appbuilder import BaseView
 
-from ..security import ADMINISTER, CONNECT, OPERATE, PERMISSION_VIEW, READ, can
+from ..security import PERMISSION_VIEW, can, method_permissions
 
 __all__ = ["SyncView"]
 
@@ -25,15 +25,7 @@ class SyncView(BaseView):
     administer_methods: tuple[str, ...] = ()
 
     def __init__(self) -> None:
-        mapping: dict[str, str] = {}
-        for attr in dir(type(self)):
-            func = getattr(type(self), attr, None)
-            if callable(func) and hasattr(func, "_permission_name"):
-                mapping[attr] = READ
-        mapping.update({m: OPERATE for m in self.operate_methods})
-        mapping.update({m: CONNECT for m in self.connect_methods})
-        mapping.update({m: ADMINISTER for m in self.administer_methods})
-        self.method_permission_name = mapping
+        self.method_permission_name = method_permissions(type(self), "_permission_name")
         super().__init__()
 
     def render(self, template: str, **context: Any) -> str:
