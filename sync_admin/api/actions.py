@@ -178,10 +178,7 @@ class SyncActionsApi(SyncWriteApi):
                 schema: {$ref: '#/components/schemas/RetryRequest'}
           responses:
             202:
-              description: runs started
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/RunsStarted'}
+              $ref: '#/components/responses/RunsStarted'
             400:
               $ref: '#/components/responses/400'
             401:
@@ -191,10 +188,7 @@ class SyncActionsApi(SyncWriteApi):
             404:
               $ref: '#/components/responses/404'
             409:
-              description: every company concerned is already syncing
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/RunsStarted'}
+              $ref: '#/components/responses/AlreadyRunning'
         """
         check_provider(provider)
         check_organization(organization_id)
@@ -253,10 +247,7 @@ class SyncActionsApi(SyncWriteApi):
                 schema: {$ref: '#/components/schemas/ResyncRequest'}
           responses:
             202:
-              description: runs started
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/RunsStarted'}
+              $ref: '#/components/responses/RunsStarted'
             400:
               $ref: '#/components/responses/400'
             401:
@@ -266,10 +257,7 @@ class SyncActionsApi(SyncWriteApi):
             404:
               $ref: '#/components/responses/404'
             409:
-              description: every company concerned is already syncing
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/RunsStarted'}
+              $ref: '#/components/responses/AlreadyRunning'
         """
         check_provider(provider)
         check_organization(organization_id)
@@ -300,7 +288,25 @@ class SyncActionsApi(SyncWriteApi):
                 api_spec.components.schema(name, schema)
             except DuplicateComponentNameError:
                 continue
+        for name, response in RESPONSES.items():
+            try:
+                api_spec.components.response(name, response)
+            except DuplicateComponentNameError:
+                continue
 
+
+def _runs_started(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunsStarted"}}},
+    }
+
+
+# The answers retry and resync share: the runs they started, or that every company is busy.
+RESPONSES: dict[str, dict[str, Any]] = {
+    "RunsStarted": _runs_started("runs started"),
+    "AlreadyRunning": _runs_started("every company concerned is already syncing"),
+}
 
 _SYNC_TYPE = {
     "type": "string",
