@@ -116,7 +116,9 @@ def test_filters_narrow_and_totals_come_from_counters_or_a_capped_count(app: Fla
         # Text searches count with the planner's estimate on PostgreSQL, exactly on SQLite.
         searched = page_logs(LogFilter(message="no fee item"))
         assert searched.total_estimated == (session.get_bind().dialect.name == "postgresql")
-        assert searched.total_estimated or searched.total == 3
+        assert len(searched.rows) == 3
+        if not searched.total_estimated:
+            assert searched.total == 3
         assert page_logs(LogFilter(date=T0.date())).total == 14
         assert page_logs(LogFilter(date=T0.date() + timedelta(days=1))).total == 0
         assert page_logs(LogFilter(date_to=T0.date() - timedelta(days=1))).total == 0
