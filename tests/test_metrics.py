@@ -112,3 +112,25 @@ def test_api_key_from_the_command_line_scrapes_metrics(app: Any, client: Any) ->
     assert client.get("/api/v1/sync/metrics", headers=bearer(key)).status_code == 200
     unknown = runner.invoke(args=["sync-admin", "api-key", "ghost"])
     assert unknown.exit_code == 2 and "no user 'ghost'" in unknown.output
+
+
+def test_a_key_listed_and_revoked_from_the_command_line_is_refused(app: Any, client: Any) -> None:
+    runner = app.test_cli_runner()
+    key = runner.invoke(
+        args=["sync-admin", "api-key", "viewer", "--name", "scraper"]
+    ).output.strip()
+    assert client.get("/api/v1/sync/metrics", headers=bearer(key)).status_code == 200
+    listed = runner.invoke(args=["sync-admin", "api-key", "viewer", "--list"])
+    assert listed.exit_code == 0, listed.output
+    (line,) = [row for row in listed.output.splitlines() if row.endswith("scraper")]
+    uuid, prefix, state = line.split()[:3]
+    assert key.startswith(prefix.rstrip(".")) and state == "active"
+    revoked = runner.invoke(args=["sync-admin", "api-key", "--revoke", uuid])
+    assert revoked.exit_code == 0 and "revoked 'scraper'" in revoked.output
+    assert client.get("/api/v1/sync/metrics", headers=bearer(key)).status_code == 401
+    again = runner.invoke(args=["sync-admin", "api-key", "--revoke", uuid])
+    assert again.exit_code == 2 and "already revoked" in again.output
+    listed = runner.invoke(args=["sync-admin", "api-key", "viewer", "--list"])
+    assert f"{uuid}  {prefix}  revoked" in listed.output
+    missing = runner.invoke(args=["sync-admin", "api-key", "--revoke", "no-such-uuid"])
+    assert missing.exit_code == 2 and "no API key 'no-such-uuid'" in missing.output
