@@ -79,6 +79,15 @@ def _demo_secrets(app: Flask) -> None:
         app.config["SYNC_ADMIN_TOKEN_KEYS"] = [stored["TOKEN_KEY"]]
 
 
+def _host_pages(app: Flask, ext: SyncAdmin) -> None:
+    """Serve the pages a host adapter offers (``blueprint()``), so the local ids on Sync
+    Results open the host's record in the standalone admin; an embedding host serves its own."""
+    with app.app_context():
+        offer = getattr(ext.host_adapter, "blueprint", None) if ext.has_host_adapter else None
+    if callable(offer):
+        app.register_blueprint(offer())
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the standalone admin. Raises ``ConfigurationError`` with a clear message."""
     app = Flask("sync_admin", instance_relative_config=True)
@@ -108,7 +117,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     appbuilder = AppBuilder()
     with app.app_context():
         appbuilder.init_app(app, db.session)
-    SyncAdmin(app)
+    _host_pages(app, SyncAdmin(app))
     if app.config.get("SYNC_ADMIN_REDIS_URL"):
         check_redis(app)
 

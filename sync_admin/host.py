@@ -50,6 +50,9 @@ class HostAdapter(Protocol):
     def mapping_choices(self, company_key: str, kind: str) -> list[tuple[str, str]]:
         """Host keys that need a mapping of ``kind``: (host_key, label) pairs."""
 
+    # Optional: ``blueprint()`` returning a Flask blueprint with the host's record pages
+    # (the ones ``record_url`` names); the standalone admin registers it.
+
 
 def load_host_adapter(spec: str | None) -> Any:
     """Import ``module:attribute``; call it when it is a class or factory."""

@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 from conftest import csrf_token, login, tiny_config
 from flask import Flask
+from sqlalchemy.orm import Session
 
-from sync_admin.db import session
+from examples.membership import create_tables
+from examples.membership.data import Books
+from sync_admin.db import get_db, session
 from sync_admin.models import Company, Connection, Organization, utcnow
 
 ROLES = ("anonymous", "nobody", "viewer", "operator", "admin")
@@ -297,6 +300,9 @@ CASES += [
         ok=(302,),
     ),
     Case("CatalogView.index", "GET", "read", lambda w: "/sync-admin/catalog/?q=token"),
+    # The membership host's record pages (examples/membership/pages.py), where local ids lead.
+    Case("membership.record", "GET", "read", lambda w: f"/membership/contact/{w.extra['member']}"),
+    Case("membership.record", "GET", "read", lambda w: f"/membership/invoice/{w.extra['invoice']}"),
 ]
 
 # Provider webhooks authenticate by signature, not by staff login (tests/test_webhooks.py).
@@ -309,6 +315,7 @@ def _plugin_endpoints(app: Flask) -> set[tuple[str, str]]:
     from sync_admin.views import HIDDEN, MENU
 
     prefixes = {cls.__name__ + "." for cls in [*(v for v, _, _ in MENU), *HIDDEN, *APIS]}
+    prefixes.add("membership.")  # the demo host's record pages, registered by create_app
     found = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC or not any(rule.endpoint.startswith(p) for p in prefixes):
@@ -321,7 +328,7 @@ def _plugin_endpoints(app: Flask) -> set[tuple[str, str]]:
 
 @pytest.fixture
 def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
-    return tiny_config(request)
+    return {**tiny_config(request), "SYNC_ADMIN_HOST_ADAPTER": "examples.membership:adapter"}
 
 
 @pytest.fixture
@@ -351,7 +358,14 @@ def world(app: Flask) -> World:
         )
         session.add(company)
         session.commit()
-        return World(org=org.id, connection=conn.id, company=company.id)
+        create_tables(get_db().engine)
+        with Session(get_db().engine) as db:
+            books = Books(db, "acme", "Acme")
+            member = books.member("Ann", "Lee")
+            invoice = books.invoice(member, "INV-1", [("dues", "150.00")])
+            db.commit()
+            extra = {"member": member.id, "invoice": invoice.id}
+        return World(org=org.id, connection=conn.id, company=company.id, extra=extra)
 
 
 def test_every_route_is_in_the_matrix(app: Flask) -> None:

@@ -112,6 +112,13 @@ class MembershipHost:
     def record_url(self, entity: Entity, local_id: str) -> str | None:
         return f"{self.base_url}/{entity}/{local_id}"
 
+    def blueprint(self) -> Any:
+        """The product's read-only record pages at ``base_url``, where ``record_url``
+        leads; the standalone admin registers them (``sync_admin.create_app``)."""
+        from .pages import blueprint
+
+        return blueprint(lambda: self.engine, self.base_url)
+
     def mapping_choices(self, company_key: str, kind: str) -> list[tuple[str, str]]:
         with Session(self.engine) as db:
             if kind == "fee_item":
