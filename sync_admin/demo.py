@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -27,11 +28,11 @@ from werkzeug.serving import make_server
 
 from . import oauth, providers
 from .db import get_db, session
-from .models import Company, Mapping, Organization, ReferenceObject, Run
+from .models import Company, Mapping, Organization, ReferenceObject, Run, SyncResult
 from .providers import Provider
 from .services import mappings, resync
 from .services.audit import Actor
-from .vocabulary import RunKind, RunStatus
+from .vocabulary import Direction, RunKind, RunStatus
 
 __all__ = [
     "CLUBS",
@@ -62,6 +63,9 @@ class Club:
     taken_name: str | None = "Pam Seitz"  # None: another member's name
     skip: frozenset[str] = frozenset()
     invalid_account: bool = False
+    tax_rate_mismatch: bool = False
+    documented_errors: bool = True  # False: ordinary records only
+    disconnected: bool = False  # the provider's user disconnects it before the second sync
 
 
 XERO_ALLOWS = frozenset(
@@ -90,8 +94,21 @@ CLUBS = [
         taken_name=None,
         skip=XERO_ALLOWS,
         invalid_account=True,
+        tax_rate_mismatch=True,
     ),
     Club("tinytown", "Tinytown Chess Club", "USD", "tiny"),
+    # A second Xero organisation, on a connection of its own, whose user removes the app
+    # in Xero before the second sync (seed 004: "Connection disconnected"); the first
+    # Xero club keeps syncing.
+    Club(
+        "quayside",
+        "Quayside Rowing Club",
+        "NZD",
+        "xero",
+        choose="Demo Company (NZ)",
+        documented_errors=False,
+        disconnected=True,
+    ),
 ]
 
 
@@ -383,6 +400,13 @@ def map_most(company_id: int, host: Any, host_key: str) -> None:
         mappings.set_mapping(company_id, "account", "bank", bank.external_id, actor=DEMO)
         # A mapping mistake staff make: donations income pointed at the bank account.
         mappings.set_mapping(company_id, "account", "donations", bank.external_id, actor=DEMO)
+    expenses = best(
+        [r for r in refs if r.entity == "tax_rate"], ["on expenses", "purchases", "expense"]
+    )
+    if expenses is not None:
+        # Another mistake: the club's VAT rate mapped to the purchases rate, which sales
+        # lines may not use.
+        mappings.set_mapping(company_id, "tax_rate", "vat", expenses.external_id, actor=DEMO)
     bad = best(items, ["bad debt"]) or best(accounts, ["bad debt"])
     if bad is not None:
         # Mapped for dues only: a write-off of an event fee has no Bad Debt mapping.
@@ -446,6 +470,9 @@ def populate(
                 taken_name=club.taken_name,
                 skip=club.skip,
                 invalid_account=club.invalid_account,
+                tax_rate_mismatch=club.tax_rate_mismatch,
+                documented_errors=club.documented_errors,
+                members=30 if club.documented_errors else 8,
             )
         org = session.scalars(select(Organization).where(Organization.host_key == club.key)).first()
         if org is None:
@@ -509,6 +536,99 @@ FAULTS: dict[str, Callable[[Flask, Company], None]] = {
 }
 
 
+def _external_id(company_id: int, entity: str, local_id: str) -> str:
+    """The provider's id of a record the first sync pushed."""
+    found = session.scalar(
+        select(SyncResult.external_id).where(
+            SyncResult.company_id == company_id,
+            SyncResult.entity == entity,
+            SyncResult.direction == Direction.PUSH.value,
+            SyncResult.local_id == local_id,
+        )
+    )
+    if not found:
+        raise RuntimeError(f"{entity} {local_id} did not sync; the demo's second day needs it")
+    return str(found)
+
+
+def _quickbooks_deletes_invoices(app: Flask, item: Populated, db: Any) -> None:
+    """A QuickBooks user deletes two invoices the first sync created; the club, unaware,
+    edits one and takes a payment for the other. QuickBooks answers 610 Object Not Found
+    ("Record not found", seed 003) and 2500 "Invoice element id .. not found" ("Invoice
+    not found", seed 002)."""
+    from examples.membership.data import Books
+    from examples.membership.models import Invoice, Member
+
+    base = app.config["SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL"]
+    company = session.get(Company, item.company_id)
+    changed, paid_for = item.cases.unpaid[:2]
+    for local_id in (changed, paid_for):
+        external = _external_id(company.id, "invoice", local_id)
+        requests.delete(
+            f"{base}/_sandbox/records/{company.provider_company_id}/Invoice/{external}",
+            timeout=15,
+        ).raise_for_status()
+    books = Books(db, item.club.key)
+    books.touch(db.get(Invoice, int(changed)), memo="Reissued: the member moved house")
+    invoice = db.get(Invoice, int(paid_for))
+    total = sum(Decimal(str(line["unit_price"])) for line in invoice.lines)
+    payment = books.payment(
+        db.get(Member, invoice.member_id),
+        f"P-{item.club.key[:3].upper()}-LATE",
+        [(invoice, str(total))],
+        deposit_account="bank",
+    )
+    books.touch(payment)
+    db.flush()
+    item.cases.later["invoice deleted in QuickBooks, then changed here"] = ("invoice", changed)
+    item.cases.later["payment for an invoice deleted in QuickBooks"] = ("payment", str(payment.id))
+
+
+def _xero_reconciles_a_payment(app: Flask, item: Populated, db: Any) -> None:
+    """A Xero user reconciles a payment by hand (a bank statement line matched in Xero's
+    web app); the club then edits the invoice it paid. Xero refuses: the invoice has a
+    reconciled payment (seed 004: "Transaction already reconciled")."""
+    from examples.membership.data import Books
+    from examples.membership.models import Invoice
+
+    base = app.config["SYNC_ADMIN_XERO_API_URL"]
+    company = session.get(Company, item.company_id)
+    invoice_id, payment_id = item.cases.paid[0]
+    external = _external_id(company.id, "payment", payment_id)
+    requests.post(
+        f"{base}/_sandbox/tenants/{company.provider_company_id}/records/payments/{external}",
+        json={"IsReconciled": True},
+        timeout=15,
+    ).raise_for_status()
+    Books(db, item.club.key).touch(db.get(Invoice, int(invoice_id)), memo="Paid at the desk")
+    db.flush()
+    item.cases.later["invoice changed here after Xero reconciled its payment"] = (
+        "invoice",
+        invoice_id,
+    )
+
+
+# What a provider's users change in their copies between the demo's two syncs, and what
+# the club then does to the same records, per provider (needs the first sync's ids).
+SECOND_DAY: dict[str, Callable[[Flask, Populated, Any], None]] = {
+    "quickbooks": _quickbooks_deletes_invoices,
+    "xero": _xero_reconciles_a_payment,
+}
+
+
+def _xero_disconnected(app: Flask, company: Company) -> None:
+    """Someone removes the app from the organisation in Xero (Settings, Connected apps):
+    Xero answers 403 for it from now on."""
+    base = app.config["SYNC_ADMIN_XERO_API_URL"]
+    requests.post(
+        f"{base}/_sandbox/tenants/{company.provider_company_id}/disconnect", timeout=15
+    ).raise_for_status()
+
+
+# The provider's user removing the app, for clubs with ``disconnected`` set.
+DISCONNECTS: dict[str, Callable[[Flask, Company], None]] = {"xero": _xero_disconnected}
+
+
 def second_sync(
     app: Flask, done: list[Populated], drain: Callable[[], Any] | None = None
 ) -> list[int]:
@@ -522,6 +642,7 @@ def second_sync(
 
     runs = []
     for item in done:
+        company = session.get(Company, item.company_id)
         with Session(get_db().engine) as db:
             books = Books(db, item.club.key)
             members = db.scalars(
@@ -530,9 +651,15 @@ def second_sync(
             for member in members:
                 books.touch(member, email=f"new.{member.email}")
             books.touch(books.member("Nina", "Newcomer", email="nina.newcomer@example.org"))
+            day = SECOND_DAY.get(company.provider)
+            if day is not None and item.club.documented_errors:
+                day(app, item, db)
             db.commit()
-        company = session.get(Company, item.company_id)
-        fault = FAULTS.get(company.provider)
+        if item.club.disconnected:
+            DISCONNECTS[company.provider](app, company)
+            fault = None
+        else:
+            fault = FAULTS.get(company.provider)
         if fault is not None:
             fault(app, company)
         runs.append(resync.resync_company(item.company_id, actor=DEMO, kind=RunKind.INCREMENTAL).id)

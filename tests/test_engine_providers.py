@@ -40,6 +40,8 @@ EXPECTED = {
         "invoice of a contact that failed": "sync_admin.dependency_not_synced",
         "payment for an invoice that never synced": "qbo.payment_invoice_not_synced",
         "credit for a missing invoice": "qbo.credit_invoice_not_synced",
+        "payment into a bank account that is not mapped": "qbo.account_not_mapped",
+        "contact with no name": "sync_admin.required_missing",
     },
     "xero": {
         "contact whose name is taken": "xero.duplicate_contact",
@@ -52,6 +54,9 @@ EXPECTED = {
         "invoice of a contact that failed": "sync_admin.dependency_not_synced",
         "payment for an invoice that never synced": "sync_admin.dependency_not_synced",
         "credit for a missing invoice": "sync_admin.dependency_not_synced",
+        "payment into a bank account that is not mapped": "xero.bank_account_not_mapped",
+        "contact with no name": "sync_admin.required_missing",
+        "tax rate the sales account does not allow": "xero.tax_rate_mismatch",
     },
 }
 
@@ -154,32 +159,79 @@ FAULT_CODES = {
 }
 
 
+# Errors the second sync meets after a provider's user changed the first sync's records
+# (deleted, reconciled) and the club then changed them too: case, catalog entry.
+LATER = {
+    "quickbooks": {
+        "invoice deleted in QuickBooks, then changed here": "qbo.invalid_reference",
+        "payment for an invoice deleted in QuickBooks": "qbo.invoice_not_found",
+    },
+    "xero": {
+        "invoice changed here after Xero reconciled its payment": "xero.already_reconciled",
+    },
+}
+
+# A club whose provider's user removes the app before the second sync: the entry its run
+# stops on (seed 004's disconnected organisation).
+DISCONNECTED = {"xero": "xero.connection_removed"}
+
+
 @pytest.mark.slow
 def test_the_demo_shows_every_expected_catalog_code(app: Flask, provider_name: str) -> None:
-    """The demo set-up (first sync, then a second sync through the provider's faults) puts
-    every expected catalog code on a sync result or a log line of the company."""
+    """The demo set-up (first sync, then a second sync through the provider's faults and
+    its users' changes) puts every expected catalog code on a sync result or a log line of
+    the company; a disconnected organisation needs reconnecting without harming the other."""
     drain = lambda: make_worker(app, simple=True).work(burst=True)  # noqa: E731
     with app.app_context():
         Base.metadata.drop_all(get_db().engine)
-        club = next(c for c in CLUBS if c.provider == provider_name)
-        done = populate(app, {}, clubs=[club], drain=drain)
-        (run_id,) = second_sync(app, done, drain=drain)
-        run = session.get(Run, run_id)
-        assert (run.kind, run.status) == ("incremental", "succeeded"), run.message
-        company_id = done[0].company_id
-        pull = session.scalars(
-            select(Run).where(Run.company_id == company_id).order_by(Run.id)
-        ).first()
-        assert pull.message.startswith("reference data pull: "), pull.message
-        assert int(pull.message.split()[3]) > 10, "the chart of accounts and items came in"
-        on_results = set(
-            session.scalars(
-                select(SyncResult.catalog_code).where(SyncResult.company_id == company_id)
-            )
-        )
-        on_logs = set(session.scalars(select(Log.catalog_code).where(Log.company_id == company_id)))
-        expected = set(EXPECTED[provider_name].values()) | FAULT_CODES[provider_name]
-        assert expected - (on_results | on_logs) == set()
-        assert FAULT_CODES[provider_name] <= set(
-            session.scalars(select(Log.catalog_code).where(Log.run_id == run_id))
-        ), "the second sync's retries are in its own story"
+        clubs = [c for c in CLUBS if c.provider == provider_name]
+        assert any(c.disconnected for c in clubs) == (provider_name in DISCONNECTED)
+        done = populate(app, {}, clubs=clubs, drain=drain)
+        assert [d.club for d in done] == clubs, "every club of the provider connected"
+        runs = second_sync(app, done, drain=drain)
+        for item, run_id in zip(done, runs, strict=True):
+            if item.club.disconnected:
+                _check_disconnected(item.company_id, run_id, DISCONNECTED[provider_name])
+            else:
+                _check_codes(item, run_id, provider_name)
+
+
+def _check_codes(item: Any, run_id: int, provider_name: str) -> None:
+    run = session.get(Run, run_id)
+    assert (run.kind, run.status) == ("incremental", "succeeded"), run.message
+    company_id = item.company_id
+    pull = session.scalars(select(Run).where(Run.company_id == company_id).order_by(Run.id)).first()
+    assert pull.message.startswith("reference data pull: "), pull.message
+    assert int(pull.message.split()[3]) > 10, "the chart of accounts and items came in"
+    got = _results(company_id)
+    later = {}
+    for what, key in item.cases.later.items():
+        assert got[key].outcome == "failed", (what, got[key].outcome, got[key].details)
+        assert got[key].run_id == run_id, what
+        later[what] = got[key].catalog_code
+    assert later == LATER[provider_name]
+    on_results = {r.catalog_code for r in got.values()}
+    on_logs = set(session.scalars(select(Log.catalog_code).where(Log.company_id == company_id)))
+    expected = (
+        set(EXPECTED[provider_name].values())
+        | FAULT_CODES[provider_name]
+        | set(LATER[provider_name].values())
+    )
+    assert expected - (on_results | on_logs) == set()
+    assert FAULT_CODES[provider_name] <= set(
+        session.scalars(select(Log.catalog_code).where(Log.run_id == run_id))
+    ), "the second sync's retries are in its own story"
+    connection = session.get(Company, company_id).connection
+    assert connection.status == "connected", "another organisation's disconnection left it alone"
+
+
+def _check_disconnected(company_id: int, run_id: int, code: str) -> None:
+    run = session.get(Run, run_id)
+    assert (run.kind, run.status, run.flag) == ("incremental", "failed", "red"), run.message
+    stopped = session.scalars(
+        select(Log).where(Log.run_id == run_id, Log.catalog_code == code)
+    ).all()
+    assert stopped and stopped[-1].message.startswith("Data sync stopped"), stopped
+    company = session.get(Company, company_id)
+    assert company.status == "needs_resync"
+    assert company.connection.status == "needs_reconnect"

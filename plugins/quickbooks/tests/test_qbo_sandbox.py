@@ -391,6 +391,33 @@ def test_get_delete_and_void(api: Api, qbo: Any) -> None:
     assert qbo.classify(400, api.get("/customer/1.5").content).code == "qbo.invalid_value"
 
 
+def test_a_quickbooks_user_deletes_a_transaction(sandbox: Served, api: Api, qbo: Any) -> None:
+    """The control endpoint deletes as a QuickBooks user would: the app's update of the
+    invoice then gets 610 and a payment naming it 2500 (seed 002's "Invoice not found")."""
+    ann = api.post("/customer", {"DisplayName": "Del Person"}).json()["Customer"]["Id"]
+    made = api.post("/invoice", invoice(ann, "3101")).json()["Invoice"]
+    url = f"{sandbox.url}/_sandbox/records/{REALM}"
+    gone = requests.delete(f"{url}/invoice/{made['Id']}", timeout=5)
+    assert gone.json()["Invoice"] == {"domain": "QBO", "status": "Deleted", "Id": made["Id"]}
+    update = api.post("/invoice", {**invoice(ann, "3101"), "Id": made["Id"], "SyncToken": "0"})
+    assert update.status_code == 400
+    assert "Another user has deleted this transaction" in update.text
+    assert qbo.classify(400, update.content).code == "qbo.invalid_reference"
+    paid = api.post(
+        "/payment",
+        {
+            "CustomerRef": {"value": ann},
+            "TotalAmt": 150,
+            "Line": [{"Amount": 150, "LinkedTxn": [{"TxnId": made["Id"], "TxnType": "Invoice"}]}],
+        },
+    )
+    assert f"Invoice element id {made['Id']} not found" in paid.text
+    assert qbo.classify(400, paid.content).code == "qbo.invoice_not_found"
+    # Names cannot be deleted in QuickBooks (only made inactive), nor unknown records.
+    assert requests.delete(f"{url}/customer/{ann}", timeout=5).status_code == 400
+    assert requests.delete(f"{url}/invoice/{made['Id']}", timeout=5).status_code == 400
+
+
 def test_requestid_replays_instead_of_writing_twice(sandbox: Served, api: Api) -> None:
     first = api.post("/customer", {"DisplayName": "Once Only"}, requestid="req-1")
     second = api.post("/customer", {"DisplayName": "Once Only"}, requestid="req-1")

@@ -483,7 +483,8 @@ ENTRIES = [
         ),
         action=Action.EXCLUDE,
         patterns=(
-            r"not of valid status for (modification|creation)",
+            # Not when Xero adds that a reconciled payment is the reason: already_reconciled.
+            r"not of valid status for (modification|creation)(?![\s\S]*\breconciled\b)",
             r"can only be made against Authorised documents",
             r"Only AUTHORISED and BILLED",
         ),

@@ -476,6 +476,35 @@ SEED_PROBLEMS = [
         "xero.already_reconciled",
     ),
     (
+        "transaction already reconciled (document with a reconciled payment)",
+        400,
+        json.dumps(
+            {
+                "ErrorNumber": 10,
+                "Type": "ValidationException",
+                "Message": "A validation exception occurred",
+                "Elements": [
+                    {
+                        "ValidationErrors": [
+                            {"Message": "Invoice not of valid status for modification"},
+                            {
+                                "Message": "This document cannot be edited as it has a "
+                                "reconciled payment or credit note allocated to it."
+                            },
+                        ]
+                    }
+                ],
+            }
+        ),
+        "xero.already_reconciled",
+    ),
+    (
+        "paid document (no reconciliation)",
+        400,
+        _validation("Invoice not of valid status for modification"),
+        "xero.invalid_status",
+    ),
+    (
         "amount mismatch (payment)",
         400,
         _validation("Payment amount exceeds the amount outstanding on this document"),

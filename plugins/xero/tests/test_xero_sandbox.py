@@ -194,6 +194,20 @@ def test_connections_list_and_delete(xero_api: SandboxAPI, xero: Any) -> None:
     assert wrong_tenant.status_code == 403
 
 
+def test_a_xero_user_disconnects_one_organisation(xero_api: SandboxAPI, xero: Any) -> None:
+    """The control endpoint removes the app from one organisation as Xero's Connected apps
+    page does: 403 for it, the grant's other organisation still answers (seed 004)."""
+    nz, uk = xero_api.tenants
+    assert xero_api.control("POST", f"/tenants/{nz}/disconnect") == {"removed": 1}
+    refused = xero_api.call("GET", "/Contacts", tenant=nz)
+    assert refused.status_code == 403
+    assert xero.classify(403, refused.content).code == "xero.connection_removed"
+    assert xero_api.call("GET", "/Contacts", tenant=uk).status_code == 200
+    bearer = {"Authorization": f"Bearer {xero_api.token['access_token']}"}
+    listed = xero_api.http.get(f"{xero_api.url}/connections", headers=bearer).json()
+    assert [c["tenantId"] for c in listed] == [uk]
+
+
 # --- Xero's rules ------------------------------------------------------------------------------
 
 
@@ -418,8 +432,10 @@ def test_payments_cannot_exceed_what_is_due_and_reconciled_ones_do_not_change(
     assert _messages(edit)[0] == "Invoice not of valid status for modification"
     import json
 
+    # Xero adds why (provider_facts: "...as it has a reconciled payment or credit note
+    # allocated to it"), so staff see seed 004's "Transaction already reconciled".
     wrapped = json.dumps({"ErrorNumber": 10, "Type": "ValidationException", "Elements": [edit]})
-    assert xero.classify(400, wrapped).code == "xero.invalid_status"
+    assert xero.classify(400, wrapped).code == "xero.already_reconciled"
     again = xero_api.call(
         "POST",
         f"/Payments/{paid['PaymentID']}",

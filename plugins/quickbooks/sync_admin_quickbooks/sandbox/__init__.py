@@ -165,3 +165,23 @@ def _control(app: Flask, state: SandboxState, default_realms: Any) -> None:
             except rules.QboFault as fault:
                 return bad(f"{fault.code} {fault.detail}")
         return jsonify({entity: record})
+
+    @app.delete("/_sandbox/records/<realm_id>/<entity_name>/<record_id>")
+    def delete_record(realm_id: str, entity_name: str, record_id: str) -> Any:
+        """A QuickBooks user deletes a transaction: later reads and updates of it answer
+        610 Object Not Found, payments naming it 2500, and CDC lists it as Deleted."""
+        realm = state.realm(realm_id)
+        entity = rules.entity_name(entity_name)
+        if realm is None or entity is None:
+            return bad("unknown realm or entity")
+        with state.lock:
+            current = realm.table(entity).get(record_id)
+            if current is None:
+                return bad(f"{entity} {record_id} does not exist")
+            try:
+                deleted = rules.delete(
+                    state, realm, entity, {"Id": record_id, "SyncToken": current["SyncToken"]}
+                )
+            except rules.QboFault as fault:
+                return bad(f"{fault.code} {fault.detail}")
+        return jsonify({entity: deleted})

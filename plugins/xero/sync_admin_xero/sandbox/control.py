@@ -5,6 +5,9 @@
   (``{"name", "base_currency", "currencies", "contact_limit", "tenant_id"}``).
 - ``POST /_sandbox/user``: which organisations the signed-in Xero user has (``{"tenants": [...]}``).
 - ``POST /_sandbox/tenants/<tenant>/settings``: ``contact_limit``, ``lock_date``, ``currencies``.
+- ``POST /_sandbox/tenants/<tenant>/disconnect``: a Xero user removes the app from the
+  organisation (Settings, Connected apps): its connections end, so the API answers 403
+  for it, while the grant's other organisations keep working.
 - ``POST /_sandbox/tenants/<tenant>/records/<table>/<id>``: change a stored record as a Xero
   user would by hand (``{"IsReconciled": true}``, ``{"Status": "ARCHIVED"}``, ...).
 - ``GET|POST|DELETE /_sandbox/faults``: list, queue (``{"kind", "tenant", "count", "method",
@@ -127,6 +130,18 @@ def settings(tenant: str) -> Any:
                 c: org.currencies.get(c, {"Code": c, "Description": c}) for c in body["currencies"]
             }
     return jsonify(ok=True)
+
+
+@blueprint.post("/tenants/<tenant>/disconnect")
+def disconnect(tenant: str) -> Any:
+    state = _state()
+    with state.lock:
+        if state.org(tenant) is None:
+            return _bad(f"unknown tenant {tenant}")
+        removed = [k for k, c in state.connections.items() if c["tenantId"] == tenant]
+        for key in removed:
+            del state.connections[key]
+    return jsonify(removed=len(removed))
 
 
 @blueprint.post("/tenants/<tenant>/records/<table>/<record_id>")
