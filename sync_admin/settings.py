@@ -117,6 +117,13 @@ SETTINGS: tuple[Setting, ...] = (
         _as_int,
     ),
     Setting(
+        "SYNC_ADMIN_REFERENCE_REFRESH_SECONDS",
+        86400,
+        "Incremental runs pull reference data the provider cannot report changes of (QuickBooks "
+        "tax codes, Xero tax rates and currencies) whole at most this often.",
+        _as_int,
+    ),
+    Setting(
         "SYNC_ADMIN_RATE_SHARE",
         0.97,
         "Share of a provider's published per-window limit the shared pacer lets through.",

@@ -22,6 +22,7 @@ from engine_setup import (
     results,
 )
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examples.membership.data import Books
@@ -205,3 +206,139 @@ def test_a_revoked_app_stops_the_run_and_asks_for_reconnection(
         oauth.disconnect(connection.id, STAFF)
         assert session.get(Connection, connection.id).status == "disconnected"
     assert qbo_sandbox.app.sandbox.stats()["token_calls"]["revoke"] == 1
+
+
+def _qbo_as_user(server: LiveServer, app: Flask, company: int, path: str, body: Any) -> Any:
+    """A QuickBooks user's change through the real API (delete, void), with the company's token."""
+    from sync_admin.tokens import ConnectionTokens
+
+    with app.app_context():
+        token = ConnectionTokens(session.get(Company, company).connection_id).access_token()
+    answer = requests.post(
+        f"{server.url}/v3/company/{REALM}/{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_incremental_runs_read_one_cdc_answer_and_apply_quickbooks_changes(
+    app: Flask, company: int, books: Books, host_db: Session, qbo_sandbox: LiveServer
+) -> None:
+    """Staff change QuickBooks between syncs: an item made inactive, an account renamed, a
+    customer edited, an invoice deleted. The next incremental run reads all of it from one CDC
+    call, updates the reference data, keeps the customer's new SyncToken, fails the deleted
+    invoice with its catalog entry (a retry creates a fresh copy), and an incremental run with
+    nothing changed makes exactly one call."""
+    from sync_admin.models import ReferenceObject
+
+    books.fee_item("dues", "Annual dues", "150.00")
+    books.fee_item("gala", "Gala dinner", "45.00")
+    ann = books.member("Ann", "Lee")
+    bob = books.member("Bob", "Stone")
+    kept = books.invoice(ann, "2001", [("dues", "150.00")])
+    doomed = books.invoice(bob, "2002", [("dues", "150.00")])
+    books.db.commit()
+    with app.app_context():
+        for key, item in (("dues", "2"), ("gala", "3")):
+            mappings.set_mapping(company, "fee_item", key, item, actor=STAFF)
+        full = resync.resync_company(company, actor=STAFF, kind=RunKind.FULL).id
+    work(app)
+    with app.app_context():
+        assert session.get(Run, full).flag == "blue"
+        got = results(company)
+        ann_row = got[("contact", str(ann.id))]
+        ann_id, ann_version = ann_row.external_id, ann_row.external_version
+        doomed_id = got[("invoice", str(doomed.id))].external_id
+        kept_id = got[("invoice", str(kept.id))].external_id
+        cursor = session.get(Company, company).cursors["changes"]
+        assert cursor > session.get(Run, full).started_at.isoformat(), "past the run's own writes"
+
+    realm = qbo_state(qbo_sandbox)
+    account = realm.table("Account")["1"]
+    base = f"{qbo_sandbox.url}/_sandbox/records/{REALM}"
+    for entity, body in (
+        ("item", {"Id": "3", "Active": False}),
+        ("account", {"Id": "1", "Name": "Membership income"}),
+        ("customer", {"Id": ann_id, "Notes": "prefers email"}),
+    ):
+        assert requests.post(f"{base}/{entity}", json=body, timeout=5).status_code == 200
+    invoice = realm.table("Invoice")[doomed_id]
+    _qbo_as_user(
+        qbo_sandbox,
+        app,
+        company,
+        "invoice?operation=delete",
+        {"Id": doomed_id, "SyncToken": invoice["SyncToken"]},
+    )
+    qbo_sandbox.app.sandbox.reset_stats()
+    with app.app_context():
+        second = resync.resync_company(company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+    work(app)
+    calls = qbo_sandbox.app.sandbox.stats()["realms"][REALM]
+    with app.app_context():
+        run = session.get(Run, second)
+        assert (run.status, run.flag) == ("succeeded", "red"), run.message
+        assert calls["calls"] == 1, calls  # one CDC answer for items, accounts and pushes
+        items = {
+            r.external_id: r
+            for r in session.scalars(
+                select(ReferenceObject).where(ReferenceObject.company_id == company)
+            )
+            if r.entity == "item"
+        }
+        assert items["3"].active is False
+        renamed = session.scalars(
+            select(ReferenceObject).where(
+                ReferenceObject.company_id == company,
+                ReferenceObject.entity == "account",
+                ReferenceObject.external_id == "1",
+            )
+        ).one()
+        assert renamed.name == "Membership income"
+        story = messages(company)
+        assert any(
+            f"account '{account['Name']}' renamed to 'Membership income'" in m for m in story
+        ), story
+        assert any("made inactive" in m and "item '" in m for m in story), story
+        assert "1 contact changed in QuickBooks Online since the last sync: Ann Lee" in story
+        got = results(company)
+        ann_row = got[("contact", str(ann.id))]
+        assert ann_row.outcome == "synced"
+        assert ann_row.external_version == str(int(ann_version) + 1)
+        gone = got[("invoice", str(doomed.id))]
+        assert (gone.outcome, gone.catalog_code, gone.external_id) == (
+            "failed",
+            "sync_admin.deleted_in_provider",
+            None,
+        )
+        assert gone.facts["removed_external_id"] == doomed_id
+        assert gone.facts["provider_status"] == "deleted"
+        assert got[("invoice", str(kept.id))].outcome == "synced"
+        assert session.get(Company, company).status == "needs_resync"
+        check_counters(company)
+
+    # Nothing changed since: one CDC call, nothing imported, nothing reported.
+    qbo_sandbox.app.sandbox.reset_stats()
+    with app.app_context():
+        quiet = resync.resync_company(company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+    work(app)
+    assert qbo_sandbox.app.sandbox.stats()["realms"][REALM]["calls"] == 1
+    with app.app_context():
+        assert session.get(Run, quiet).status == "succeeded"
+        assert "Imported 0 reference records" in messages(company)
+
+    # Staff retry the deleted invoice: a fresh copy is created in QuickBooks.
+    with app.app_context():
+        from sync_admin.services import records as record_services
+
+        record_services.retry([gone.id], actor=STAFF)
+    work(app)
+    with app.app_context():
+        again = results(company)[("invoice", str(doomed.id))]
+        assert again.outcome == "synced" and again.external_id not in (None, doomed_id)
+    numbers = [i["DocNumber"] for i in qbo_state(qbo_sandbox).table("Invoice").values()]
+    assert numbers.count("2002") == 1 and numbers.count("2001") == 1
+    assert kept_id in qbo_state(qbo_sandbox).table("Invoice")

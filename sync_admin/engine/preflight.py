@@ -104,6 +104,21 @@ CORE = Catalog(
             action=Action.EXCLUDE,
         ),
         CatalogEntry(
+            code="sync_admin.deleted_in_provider",
+            category=Category.NOT_FOUND,
+            title="Record deleted in the accounting software",
+            meaning="The record synced, then someone deleted, voided or archived it in the "
+            "accounting software (the provider's change feed reported it). The link to the "
+            "provider's record was removed.",
+            fix=(
+                "If the record belongs in the accounting software, retry it: the sync creates a "
+                "fresh copy.",
+                "If it was removed on purpose, exclude the error.",
+            ),
+            action=Action.RETRY,
+            facts=(r"was (?P<provider_status>\w+) in ",),
+        ),
+        CatalogEntry(
             code="sync_admin.network_error",
             category=Category.TRANSIENT_SERVER,
             title="The provider could not be reached",

@@ -21,7 +21,15 @@ from sqlalchemy import func, select
 from .. import providers, signals
 from ..db import get_db, session
 from ..models import Company, Connection, Mapping, ReferenceObject, Run, SyncResult, utcnow
-from ..providers import ClientContext, Diagnosis, EntitySpec, ProviderError, PushItem, Refs
+from ..providers import (
+    ClientContext,
+    Diagnosis,
+    EntitySpec,
+    ProviderChange,
+    ProviderError,
+    PushItem,
+    Refs,
+)
 from ..queue import get_redis
 from ..records import PushRecord
 from ..tokens import ConnectionTokens
@@ -55,6 +63,8 @@ MILESTONE_ACCOUNTS = "Chart of accounts imported"
 MILESTONE_CONTACTS = "Contacts synced"
 MILESTONE_TRANSACTIONS = "Transactions synced"
 MILESTONE_FINISHED = "Data sync finished"
+# The company cursor from which an incremental run reads the provider's changes.
+CHANGES_CURSOR = "changes"
 
 
 def execute(run_id: int) -> dict[str, Any]:
@@ -98,6 +108,11 @@ class Runner:
         self.started = utcnow()
         self.problems = 0  # errors that are not a record's (a failed pull)
         self.unwritten = 0
+        self.sent = 0  # records sent to the provider (their writes come back as changes)
+        self.pulled = 0
+        self.refreshed: set[str] = set()  # reference entities brought up to date
+        # Where the next incremental run reads the provider's changes from (None: keep).
+        self.changes_since: datetime | None = None
 
     # --- the run ------------------------------------------------------------------
 
@@ -121,6 +136,7 @@ class Runner:
             else:
                 self._pull_phase()
                 self._push_phase()
+                self._catch_up()
         except Reschedule as wait:
             return self._reschedule(wait)
         except Stop as exc:
@@ -230,39 +246,242 @@ class Runner:
 
     def _pull_phase(self) -> None:
         chosen = self._entities()
-        pulled = 0
         specs = [s for s in self.provider.pull_entities() if not chosen or s.entity in chosen]
-        for spec in specs:
-            since = self._since(f"pull:{spec.entity}")
-
-            def pull_all(spec: EntitySpec = spec, since: datetime | None = since) -> int:
-                count = 0
-                for page in self.client.pull(spec.entity, since):
-                    self._store_reference(spec.entity, page)
-                    count += len(page)
-                return count
-
-            try:
-                pulled += self.policy.call(pull_all)
-            except ProviderError as exc:
-                self.problems += 1
-                d = exc.diagnosis
-                self.book.event(
-                    f"Could not import {spec.entity} records: {d.entry.title}: {d.message}",
-                    Level.ERROR,
-                    entity=spec.entity,
-                    direction=Direction.PULL,
-                    catalog_code=d.code,
-                    body=scrub(exc.body),
-                )
-        self.pulled = pulled
+        if self.run.kind == RunKind.INCREMENTAL:
+            whole = self._read_changes(specs)
+        else:
+            self.changes_since = self.started
+            whole = specs
+        for spec in whole:
+            self._pull_whole(spec)
         if specs:
             self._load_mappings()
             self.book.milestone(MILESTONE_ACCOUNTS)
-            self.book.event(f"Imported {message_count(pulled, 'reference record')}")
+            self.book.event(f"Imported {message_count(self.pulled, 'reference record')}")
         self._flush()
 
-    def _store_reference(self, entity: Entity, page: list[Any]) -> None:
+    def _pull_whole(self, spec: EntitySpec) -> None:
+        def pull_all() -> int:
+            count = 0
+            for page in self.client.pull(spec.entity, None):
+                self._store_reference(spec.entity, page)
+                count += len(page)
+            return count
+
+        try:
+            self.pulled += self.policy.call(pull_all)
+        except ProviderError as exc:
+            self.problems += 1
+            d = exc.diagnosis
+            self.book.event(
+                f"Could not import {spec.entity} records: {d.entry.title}: {d.message}",
+                Level.ERROR,
+                entity=spec.entity,
+                direction=Direction.PULL,
+                catalog_code=d.code,
+                body=scrub(exc.body),
+            )
+        else:
+            self.refreshed.add(str(spec.entity))
+
+    # --- the provider's changes since the cursor ----------------------------------------------
+
+    def _tracked_pushes(self) -> list[EntitySpec]:
+        return [s for s in self._push_specs() if s.incremental != "none"]
+
+    def _refresh_due(self, spec: EntitySpec) -> bool:
+        """Reference data with no change feed: pulled whole once its last pull is old enough."""
+        last = (self.company.cursors or {}).get(f"pull:{spec.entity}")
+        seconds = int(self.config["SYNC_ADMIN_REFERENCE_REFRESH_SECONDS"])
+        return not last or self.started - datetime.fromisoformat(last) >= timedelta(seconds=seconds)
+
+    def _read_changes(self, specs: list[EntitySpec]) -> list[EntitySpec]:
+        """One change feed read for the reference data and the pushed records (QBO: one CDC
+        call); returns the reference entities that must be pulled whole instead."""
+        tracked = [s for s in specs if s.incremental != "none"]
+        whole = [s for s in specs if s.incremental == "none" and self._refresh_due(s)]
+        since_text = (self.run.params or {}).get("since") or (self.company.cursors or {}).get(
+            CHANGES_CURSOR
+        )
+        if not since_text:  # no cursor yet: everything whole, and the cursor starts now
+            self.changes_since = self.started
+            return whole + tracked
+        answer = self._changes(tracked + self._tracked_pushes(), datetime.fromisoformat(since_text))
+        if answer is None:
+            return whole
+        changes, self.changes_since = answer
+        for spec in tracked:
+            if spec.entity in changes:
+                self._apply_reference(spec, changes[spec.entity])
+            else:
+                whole.append(spec)
+        for spec in self._tracked_pushes():
+            if spec.entity in changes:
+                self._apply_pushed(spec, changes[spec.entity])
+        return whole
+
+    def _catch_up(self) -> None:
+        """After writing, read the reference data's changes once more and move the cursor past
+        this run's own writes: the next incremental run then reads only newer changes (one QBO
+        CDC call) instead of this run's writes again. A change made in the provider to a record
+        while the run that wrote it was still running is not reported."""
+        if not self.sent or self.changes_since is None:
+            return
+        chosen = self._entities()
+        tracked = [
+            s
+            for s in self.provider.pull_entities()
+            if s.incremental != "none" and (not chosen or s.entity in chosen)
+        ]
+        if not tracked:
+            self.changes_since = utcnow()
+            return
+        answer = self._changes(tracked, self.changes_since)
+        if answer is None:
+            return
+        changes, since = answer
+        for spec in tracked:
+            if spec.entity in changes:
+                self._apply_reference(spec, changes[spec.entity])
+            else:
+                self._pull_whole(spec)
+        self._load_mappings()
+        self.changes_since = since
+        self._flush()
+
+    def _changes(
+        self, specs: list[EntitySpec], since: datetime
+    ) -> tuple[dict[Entity, list[ProviderChange]], datetime] | None:
+        """The provider's changes since the cursor; an empty answer with a fresh cursor when the
+        provider no longer keeps changes that old (the caller pulls whole); None on failure."""
+        if not specs:
+            return {}, utcnow()
+        before = utcnow()
+        try:
+            return self.policy.call(lambda: self.client.changed([s.entity for s in specs], since))
+        except ProviderError as exc:
+            d = exc.diagnosis
+            if "stale_cursor" in d.facts:
+                self.book.event(
+                    f"{self.provider.label} no longer keeps changes since {since:%Y-%m-%d}: "
+                    "reference data is imported whole; changes made there to synced records "
+                    "before today are not reported",
+                    Level.WARNING,
+                    catalog_code=d.code,
+                )
+                return {}, before
+            self.problems += 1
+            self.book.event(
+                f"Could not read the changes made in {self.provider.label}: "
+                f"{d.entry.title}: {d.message}",
+                Level.ERROR,
+                direction=Direction.PULL,
+                catalog_code=d.code,
+                body=scrub(exc.body),
+            )
+            return None
+
+    def _apply_reference(self, spec: EntitySpec, changes: list[ProviderChange]) -> None:
+        records = [c.record for c in changes if c.record is not None]
+        gone = [c.external_id for c in changes if c.record is None and c.removed]
+        if records:
+            notes = self._store_reference(spec.entity, records, describe=True)
+            self.pulled += len(records)
+            if notes:
+                self.book.event(
+                    f"Changed in {self.provider.label}: "
+                    + "; ".join(notes[:20])
+                    + (f"; and {len(notes) - 20} more" if len(notes) > 20 else ""),
+                    entity=spec.entity,
+                    direction=Direction.PULL,
+                )
+        if gone:
+            for row in session.scalars(
+                select(ReferenceObject).where(
+                    ReferenceObject.company_id == self.company.id,
+                    ReferenceObject.entity == str(spec.entity),
+                    ReferenceObject.external_id.in_(gone),
+                )
+            ):
+                row.active = False
+        self.refreshed.add(str(spec.entity))
+
+    def _apply_pushed(self, spec: EntitySpec, changes: list[ProviderChange]) -> None:
+        """Synced records changed in the provider: a newer version is kept (the next update
+        sends it, not a stale one) and reported; a deleted, voided or archived one fails with
+        ``sync_admin.deleted_in_provider`` and loses its link, so a retry creates a fresh copy."""
+        by_id = {c.external_id: c for c in changes if c.external_id}
+        edited: list[str] = []
+        for chunk in _chunks(iter(by_id), 500):
+            for row in session.scalars(
+                select(SyncResult).where(
+                    SyncResult.company_id == self.company.id,
+                    SyncResult.entity == str(spec.entity),
+                    SyncResult.direction == Direction.PUSH.value,
+                    SyncResult.external_id.in_(chunk),
+                )
+            ):
+                change = by_id[row.external_id]
+                if row.excluded or row.link_status == LinkStatus.UNLINKED:
+                    continue
+                if change.removed:
+                    self._removed_in_provider(row, change)
+                elif change.version and change.version != row.external_version:
+                    if row.external_version is not None:
+                        edited.append(row.label or row.local_id)
+                        row.facts = {**(row.facts or {}), "changed_in_provider_at": _iso()}
+                    row.external_version = change.version
+        if edited:
+            shown = ", ".join(edited[:20]) + (
+                f" and {len(edited) - 20} more" if len(edited) > 20 else ""
+            )
+            self.book.event(
+                f"{message_count(len(edited), str(spec.entity))} changed in "
+                f"{self.provider.label} since the last sync: {shown}",
+                entity=spec.entity,
+                direction=Direction.PULL,
+            )
+        self._flush()
+
+    def _removed_in_provider(self, row: SyncResult, change: ProviderChange) -> None:
+        status = (change.status or "deleted").lower()
+        d = diagnosis(
+            "sync_admin.deleted_in_provider",
+            f"{_label(row.entity)} {row.label or row.local_id} was {status} in "
+            f"{self.provider.label} (id {row.external_id})",
+        )
+        now = utcnow()
+        row.facts = {
+            **(row.facts or {}),
+            **d.facts,
+            "removed_external_id": row.external_id,
+        }
+        row.run_id = self.run.id
+        row.outcome = Outcome.FAILED.value
+        row.catalog_code = d.code
+        row.category = str(d.category)
+        row.details = d.message
+        row.external_id = None
+        row.external_version = None
+        row.response_body = None
+        row.blocked_by = None
+        row.last_attempt_at = now
+        row.failed_since = row.failed_since or now
+        self.problems += 1
+        self.book.event(
+            f"{d.message}: {d.entry.title}",
+            Level.ERROR,
+            entity=row.entity,
+            direction=Direction.PULL,
+            local_id=row.local_id,
+            catalog_code=d.code,
+        )
+
+    def _store_reference(
+        self, entity: Entity, page: list[Any], describe: bool = False
+    ) -> list[str]:
+        """Upsert pulled reference records; with ``describe``, say what changed (for staff:
+        an item made inactive, an account renamed)."""
         # The host writes first, in its own transaction: on SQLite a second writer
         # would wait for ours.
         self.host.receive(self.company.host_company_key, entity, page)
@@ -277,20 +496,26 @@ class Runner:
                 )
             )
         }
+        notes: list[str] = []
         for record in page:
             row = existing.get(str(record.external_id))
+            name = (record.name or "")[:255]
+            active = bool(getattr(record, "active", True))
+            if describe:
+                notes.extend(_reference_notes(entity, row, name, active))
             if row is None:
                 row = ReferenceObject(
                     company_id=self.company.id, entity=str(entity), external_id=record.external_id
                 )
                 session.add(row)
                 existing[row.external_id] = row
-            row.name = (record.name or "")[:255]
+            row.name = name
             row.code = (getattr(record, "code", "") or "")[:64] or None
             row.type = (getattr(record, "type", "") or "")[:64] or None
-            row.active = bool(getattr(record, "active", True))
+            row.active = active
             row.data = {k: v for k, v in (getattr(record, "raw", None) or {}).items()}
         self._flush()
+        return notes
 
     # --- push ---------------------------------------------------------------------------
 
@@ -454,6 +679,7 @@ class Runner:
         self._maybe_flush()
 
     def _send(self, spec: EntitySpec, items: list[PushItem], rows: dict[str, SyncResult]) -> None:
+        self.sent += len(items)
         pending = items
         rounds = 0
         synced = failed = 0
@@ -703,9 +929,15 @@ class Runner:
                 cursors = dict(company.cursors or {})
                 stamp = self.started.isoformat()
                 for spec in self.provider.entities:
-                    if not self._entities() or spec.entity in self._entities():
-                        key = str(spec.entity)
-                        cursors[f"pull:{key}" if spec.direction == Direction.PULL else key] = stamp
+                    key = str(spec.entity)
+                    if spec.direction == Direction.PULL:
+                        if key in self.refreshed:  # a failed pull keeps its old cursor
+                            cursors[f"pull:{key}"] = stamp
+                    elif not self._entities() or spec.entity in self._entities():
+                        cursors[key] = stamp
+                # A run of chosen entities read only their changes: the cursor stays.
+                if self.changes_since is not None and not self._entities():
+                    cursors[CHANGES_CURSOR] = self.changes_since.isoformat()
                 company.cursors = cursors
         healthy = stopped is None and not errors and not remaining and not mapping_changed
         company.status = (CompanyStatus.SYNCED if healthy else CompanyStatus.NEEDS_RESYNC).value
@@ -771,6 +1003,24 @@ def finish_run_timed_out(run: Run) -> None:
     book.flush()
     session.commit()
     signals.send(signals.run_finished, run_id=run.id)
+
+
+def _reference_notes(entity: Entity, row: Any, name: str, active: bool) -> list[str]:
+    noun = str(entity).replace("_", " ")
+    if row is None:
+        return [f"new {noun} '{name}'" + ("" if active else " (inactive)")]
+    notes = []
+    if row.name and row.name != name:
+        notes.append(f"{noun} '{row.name}' renamed to '{name}'")
+    if row.active and not active:
+        notes.append(f"{noun} '{name}' made inactive")
+    elif not row.active and active:
+        notes.append(f"{noun} '{name}' made active again")
+    return notes
+
+
+def _iso() -> str:
+    return utcnow().isoformat()
 
 
 def _note(message: str) -> Diagnosis:

@@ -30,6 +30,7 @@ from .catalog import Catalog, CatalogEntry, Diagnosis, ErrorInfo
 from .client import (
     ClientContext,
     Pacer,
+    ProviderChange,
     ProviderClient,
     ProviderError,
     PushItem,
@@ -50,6 +51,7 @@ __all__ = [
     "OAuthSpec",
     "Pacer",
     "Provider",
+    "ProviderChange",
     "ProviderClient",
     "ProviderCompanyInfo",
     "ProviderError",

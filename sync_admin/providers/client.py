@@ -21,6 +21,7 @@ from .catalog import Diagnosis
 __all__ = [
     "ClientContext",
     "Pacer",
+    "ProviderChange",
     "ProviderClient",
     "ProviderError",
     "PushItem",
@@ -112,6 +113,25 @@ class PushOutcome:
 
 
 @dataclass
+class ProviderChange:
+    """One record changed on the provider's side since a cursor (QBO CDC, Xero
+    If-Modified-Since).
+
+    ``record`` is the canonical pulled record for reference entities (account, item, tax
+    rate); for pushed entities it is None and the engine compares ``version`` (QBO
+    ``SyncToken``, Xero ``UpdatedDateUTC``) with the version its own last push stored, so its
+    own writes are not taken for staff's changes. ``removed`` covers deleted, voided and
+    archived records; ``status`` is the provider's word for it.
+    """
+
+    external_id: str
+    version: str | None = None
+    removed: bool = False
+    status: str = ""
+    record: PulledRecord | None = None
+
+
+@dataclass
 class ClientContext:
     provider_company_id: str
     tokens: TokenSource
@@ -131,12 +151,14 @@ class ProviderClient(Protocol):
 
     def changed(
         self, entities: Sequence[Entity], since: datetime
-    ) -> tuple[dict[Entity, list[Any]], datetime]:
+    ) -> tuple[dict[Entity, list[ProviderChange]], datetime]:
         """Provider-side changes since a cursor, and the next cursor.
 
         QBO answers from one CDC call; Xero from one If-Modified-Since call per
         entity. A cursor the provider no longer accepts raises ``ProviderError``
         with a ``stale_cursor`` fact, and the engine falls back to a full pull.
+        An entity missing from the answer's keys could not be read incrementally
+        (QBO's CDC answer was capped): the engine pulls it whole if it is reference data.
         """
 
     def push(self, entity: Entity, items: Sequence[PushItem]) -> list[PushOutcome]:

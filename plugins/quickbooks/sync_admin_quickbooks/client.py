@@ -21,7 +21,13 @@ from typing import Any
 
 import requests
 
-from sync_admin.providers import ClientContext, ProviderError, PushItem, PushOutcome
+from sync_admin.providers import (
+    ClientContext,
+    ProviderChange,
+    ProviderError,
+    PushItem,
+    PushOutcome,
+)
 from sync_admin.vocabulary import Entity
 
 from .faults import fault_errors
@@ -35,6 +41,7 @@ CDC_SAFETY = timedelta(hours=1)
 CDC_MAX_OBJECTS = 1000  # stay clear of the edge of the window
 # CDC does not cover TaxCode (reference/provider_facts.md 5.1).
 NO_CDC = {"TaxCode"}
+PULLED = {Entity.ACCOUNT, Entity.ITEM, Entity.TAX_RATE}
 
 
 class QuickBooksClient:
@@ -116,12 +123,11 @@ class QuickBooksClient:
         name = QBO_ENTITY[Entity(entity)]
         if since is not None and name not in NO_CDC and self._cdc_usable(since):
             changes, _ = self.changed([entity], since)
-            changed = changes.get(Entity(entity), [])
             # CDC answers at most 1,000 objects: more changes than that need the full pull.
-            if len(changed) < CDC_MAX_OBJECTS:
-                rows = [r for r in changed if r.get("status") != "Deleted"]
-                if rows:
-                    yield [from_qbo(Entity(entity), r) for r in rows]
+            if Entity(entity) in changes:
+                records = [c.record for c in changes[Entity(entity)] if c.record is not None]
+                if records:
+                    yield records
                 return
         # Active and inactive: an inactive item must reach the mapping screens as inactive.
         statement = f"SELECT * FROM {name} WHERE Active IN (true, false)"  # noqa: S608
@@ -134,23 +140,40 @@ class QuickBooksClient:
 
     def changed(
         self, entities: Sequence[Entity], since: datetime
-    ) -> tuple[dict[Entity, list[Any]], datetime]:
-        """One CDC call for every entity; a cursor past 30 days raises with ``stale_cursor``."""
+    ) -> tuple[dict[Entity, list[ProviderChange]], datetime]:
+        """One CDC call for every entity; a cursor past 30 days raises with ``stale_cursor``.
+
+        Entities CDC does not cover (TaxCode) are left out of the answer, and so is every
+        entity when the answer reached CDC's 1,000-object cap (some changes are missing):
+        the engine then pulls the reference entities whole.
+        """
         started = datetime.now(UTC)
         aware = since if since.tzinfo else since.replace(tzinfo=UTC)
-        names = {QBO_ENTITY[Entity(e)]: Entity(e) for e in entities}
+        names: dict[str, list[Entity]] = {}
+        for e in entities:
+            name = QBO_ENTITY[Entity(e)]
+            if name not in NO_CDC:
+                names.setdefault(name, []).append(Entity(e))
+        if not names:
+            return {}, started
         answer = self._call(
             "GET",
             "/cdc",
             params={"entities": ",".join(names), "changedSince": aware.isoformat()},
         )
-        found: dict[Entity, list[Any]] = {Entity(e): [] for e in entities}
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         for block in answer.get("CDCResponse") or []:
             for response in block.get("QueryResponse") or []:
-                for name, rows in response.items():
-                    if name in names and isinstance(rows, list):
-                        found[names[name]].extend(rows)
-        return found, started
+                for name, found in response.items():
+                    if name in rows and isinstance(found, list):
+                        rows[name].extend(r for r in found if isinstance(r, dict))
+        if sum(map(len, rows.values())) >= CDC_MAX_OBJECTS:
+            return {}, started
+        changes: dict[Entity, list[ProviderChange]] = {}
+        for name, wanted in names.items():
+            for entity in wanted:
+                changes[entity] = [_change(entity, row) for row in rows[name]]
+        return changes, started
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -252,6 +275,20 @@ class QuickBooksClient:
         body = json.dumps({k: v for k, v in reply.items() if k != "bId"})
         diagnosis = self.provider.diagnose(400 if list(fault_errors(reply)) else 200, body)
         return PushOutcome(item.local_id, False, diagnosis=diagnosis, body=body[:4000])
+
+
+def _change(entity: Entity, row: dict[str, Any]) -> ProviderChange:
+    """A CDC row as a change: deleted rows carry only their Id; a voided transaction keeps
+    its Id with zero amounts and "Voided" in its private note."""
+    external_id = str(row.get("Id", ""))
+    version = str(row["SyncToken"]) if row.get("SyncToken") is not None else None
+    if row.get("status") == "Deleted":
+        return ProviderChange(external_id, version, removed=True, status="Deleted")
+    if str(row.get("PrivateNote") or "").startswith("Voided") and not row.get("TotalAmt"):
+        return ProviderChange(external_id, version, removed=True, status="Voided")
+    record = from_qbo(entity, row) if entity in PULLED else None
+    active = row.get("Active", True) is not False
+    return ProviderChange(external_id, version, status="" if active else "Inactive", record=record)
 
 
 def _select(entity: str, field: str, op: str, value: str) -> str:

@@ -22,7 +22,13 @@ from typing import Any
 
 import requests
 
-from sync_admin.providers import ClientContext, ProviderError, PushItem, PushOutcome
+from sync_admin.providers import (
+    ClientContext,
+    ProviderChange,
+    ProviderError,
+    PushItem,
+    PushOutcome,
+)
 from sync_admin.vocabulary import Entity
 
 from .mapping import COLLECTION, ID_FIELD, allocation_target, from_xero, to_xero
@@ -107,13 +113,15 @@ class XeroClient:
         for rows in self._pages(name, since):
             yield [from_xero(Entity(entity), row) for row in rows]
 
-    def _pages(self, name: str, since: datetime | None) -> Iterator[list[dict[str, Any]]]:
+    def _pages(
+        self, name: str, since: datetime | None, extra: dict[str, str] | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
         headers = {}
         if since is not None and name in MODIFIED_SINCE:
             aware = since if since.tzinfo else since.replace(tzinfo=UTC)
             headers["If-Modified-Since"] = aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if name not in PAGED:
-            _, answer = self._call("GET", f"/{name}", headers=headers)
+            _, answer = self._call("GET", f"/{name}", params=extra, headers=headers)
             rows = answer.get(name) or []
             if rows:
                 yield rows
@@ -123,7 +131,7 @@ class XeroClient:
             _, answer = self._call(
                 "GET",
                 f"/{name}",
-                params={"page": page, "pageSize": self.page_size},
+                params={"page": page, "pageSize": self.page_size, **(extra or {})},
                 headers=headers,
             )
             rows = answer.get(name) or []
@@ -136,13 +144,18 @@ class XeroClient:
 
     def changed(
         self, entities: Sequence[Entity], since: datetime
-    ) -> tuple[dict[Entity, list[Any]], datetime]:
-        """Records changed in Xero since the cursor: one If-Modified-Since listing per entity."""
+    ) -> tuple[dict[Entity, list[ProviderChange]], datetime]:
+        """Records changed in Xero since the cursor: one If-Modified-Since listing per entity
+        (archived contacts included, so that archiving one is seen)."""
         started = datetime.now(UTC)
-        found: dict[Entity, list[Any]] = {}
+        found: dict[Entity, list[ProviderChange]] = {}
+        listed: dict[str, list[dict[str, Any]]] = {}
         for entity in entities:
             name = COLLECTION[Entity(entity)]
-            found[Entity(entity)] = [row for rows in self._pages(name, since) for row in rows]
+            if name not in listed:
+                extra = {"includeArchived": "true"} if name == "Contacts" else None
+                listed[name] = [row for rows in self._pages(name, since, extra) for row in rows]
+            found[Entity(entity)] = [_change(Entity(entity), name, r) for r in listed[name]]
         return found, started
 
     # --- reads ---------------------------------------------------------------------------------
@@ -255,7 +268,11 @@ class XeroClient:
             failed = self._allocate(item, external_id, *target)
             if failed is not None:
                 return failed
-        return PushOutcome(item.local_id, True, external_id=external_id)
+            # The allocation changed the credit note again: its version is unknown.
+            return PushOutcome(item.local_id, True, external_id=external_id)
+        # UpdatedDateUTC of our own write: a later one is a change made in Xero.
+        version = str(element.get("UpdatedDateUTC") or "") or None
+        return PushOutcome(item.local_id, True, external_id=external_id, external_version=version)
 
     def _failed(self, item: PushItem, element: dict[str, Any]) -> PushOutcome:
         wrapped = {
@@ -322,6 +339,19 @@ class XeroClient:
 
 
 _WITH_LINES = {Entity.INVOICE, Entity.CREDIT_NOTE, Entity.WRITE_OFF}
+_PULLED = {Entity.ACCOUNT, Entity.ITEM, Entity.TAX_RATE, Entity.CURRENCY}
+# Statuses that take a pushed record out of the books: Xero keeps the row but it no longer counts.
+_REMOVED = {"DELETED", "VOIDED", "ARCHIVED"}
+
+
+def _change(entity: Entity, name: str, row: dict[str, Any]) -> ProviderChange:
+    """A listed row as a change; ``UpdatedDateUTC`` is its version."""
+    external_id = str(row.get(ID_FIELD[name]) or "")
+    version = str(row.get("UpdatedDateUTC") or "") or None
+    if entity in _PULLED:
+        return ProviderChange(external_id, version, record=from_xero(entity, row))
+    status = str(row.get("ContactStatus") or row.get("Status") or "")
+    return ProviderChange(external_id, version, removed=status in _REMOVED, status=status)
 
 
 def batch_key(method: str, name: str, items: Sequence[PushItem]) -> str:
