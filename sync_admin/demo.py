@@ -553,9 +553,10 @@ def _external_id(company_id: int, entity: str, local_id: str) -> str:
 
 def _quickbooks_deletes_invoices(app: Flask, item: Populated, db: Any) -> None:
     """A QuickBooks user deletes two invoices the first sync created; the club, unaware,
-    edits one and takes a payment for the other. QuickBooks answers 610 Object Not Found
-    ("Record not found", seed 003) and 2500 "Invoice element id .. not found" ("Invoice
-    not found", seed 002)."""
+    edits one and takes a payment for the other. The second sync reads the deletions from
+    QuickBooks' CDC answer: the invoice fails as deleted in QuickBooks ("Record not found",
+    seed 003; a retry re-creates it) and the payment waits for it (seed 002's "payment for
+    an invoice that never synced") instead of meeting QuickBooks' 610 and 2500."""
     from examples.membership.data import Books
     from examples.membership.models import Invoice, Member
 

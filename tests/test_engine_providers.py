@@ -161,10 +161,13 @@ FAULT_CODES = {
 
 # Errors the second sync meets after a provider's user changed the first sync's records
 # (deleted, reconciled) and the club then changed them too: case, catalog entry.
+# QuickBooks' CDC answer reports the deleted invoice before anything is pushed: it fails
+# with sync_admin.deleted_in_provider (not re-created until staff retry it), and the payment
+# waits for it instead of meeting QuickBooks' 2500.
 LATER = {
     "quickbooks": {
-        "invoice deleted in QuickBooks, then changed here": "qbo.invalid_reference",
-        "payment for an invoice deleted in QuickBooks": "qbo.invoice_not_found",
+        "invoice deleted in QuickBooks, then changed here": "sync_admin.deleted_in_provider",
+        "payment for an invoice deleted in QuickBooks": "qbo.payment_invoice_not_synced",
     },
     "xero": {
         "invoice changed here after Xero reconciled its payment": "xero.already_reconciled",
@@ -206,7 +209,12 @@ def _check_codes(item: Any, run_id: int, provider_name: str) -> None:
     got = _results(company_id)
     later = {}
     for what, key in item.cases.later.items():
-        assert got[key].outcome == "failed", (what, got[key].outcome, got[key].details)
+        waits = LATER[provider_name][what] == "qbo.payment_invoice_not_synced"
+        assert got[key].outcome == ("skipped" if waits else "failed"), (
+            what,
+            got[key].outcome,
+            got[key].details,
+        )
         assert got[key].run_id == run_id, what
         later[what] = got[key].catalog_code
     assert later == LATER[provider_name]

@@ -65,6 +65,7 @@ MILESTONE_TRANSACTIONS = "Transactions synced"
 MILESTONE_FINISHED = "Data sync finished"
 # The company cursor from which an incremental run reads the provider's changes.
 CHANGES_CURSOR = "changes"
+REMOVED_IN_PROVIDER = "sync_admin.deleted_in_provider"
 
 
 def execute(run_id: int) -> dict[str, Any]:
@@ -446,7 +447,7 @@ class Runner:
     def _removed_in_provider(self, row: SyncResult, change: ProviderChange) -> None:
         status = (change.status or "deleted").lower()
         d = diagnosis(
-            "sync_admin.deleted_in_provider",
+            REMOVED_IN_PROVIDER,
             f"{_label(row.entity)} {row.label or row.local_id} was {status} in "
             f"{self.provider.label} (id {row.external_id})",
         )
@@ -627,6 +628,10 @@ class Runner:
                 continue  # left out: staff excluded the error or unlinked the record
             digest = payload_hash(record)
             self.run.total += 1
+            if not force and row.catalog_code == REMOVED_IN_PROVIDER:
+                # Deleted in the provider on purpose, perhaps: staff retry it to re-create it.
+                self.run.done += 1
+                continue
             if (
                 not force
                 and row.outcome == Outcome.SYNCED
