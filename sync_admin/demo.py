@@ -493,7 +493,9 @@ def populate(
             if hook is not None:
                 hook(app, company)
             pull = [s.entity.value for s in provider.pull_entities()]
-            first = resync.resync_company(company_id, actor=DEMO, kind=RunKind.FULL, entities=pull)
+            first = resync.resync_company(
+                company_id, actor=DEMO, kind=RunKind.REFERENCE, entities=pull
+            )
             wait_for([first.id], drain=drain)
             map_most(company_id, host, club.key)
             run = resync.resync_company(company_id, actor=DEMO, kind=RunKind.FULL)

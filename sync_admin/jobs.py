@@ -8,7 +8,7 @@ __all__ = ["mark_needs_resync", "refresh_tokens", "run_sync", "schedule_incremen
 
 
 def run_sync(run_id: int) -> dict[str, Any]:
-    """Execute one run (full, incremental, retry or resync) of one company."""
+    """Execute one run (full, incremental, retry, resync or reference) of one company."""
     from .engine import execute
 
     return execute(run_id)

@@ -50,6 +50,8 @@ class RunKind(StrEnum):
     INCREMENTAL = "incremental"
     RETRY = "retry"
     RESYNC = "resync"
+    # Reference data only (chart of accounts, items, tax rates): nothing is pushed.
+    REFERENCE = "reference"
 
 
 class Trigger(StrEnum):

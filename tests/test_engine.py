@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from examples.membership.data import Books
-from sync_admin import signals
+from sync_admin import providers, signals
 from sync_admin.db import session
 from sync_admin.models import Company, Run
 from sync_admin.services import mappings, records, resync
@@ -221,3 +221,31 @@ def test_excluded_and_unlinked_records_are_left_out(
         assert got[("contact", str(club["twin"].id))].link_status == "unlinked"
         check_counters(linked.company)
         check_ledger(linked.company, host_db, linked.state)
+
+
+def test_a_reference_data_pull_says_so_on_the_runs_screen(
+    app: Flask, linked: Linked, books: Books, host_db: Session, login_as: Any
+) -> None:
+    """Asked for reference entities only, a resync is a 'reference' run: it pushes nothing,
+    moves no push cursor, and the Runs screen filters and shows it under that kind."""
+    _club(books)
+    with app.app_context():
+        pulls = [s.entity.value for s in providers.get("tiny").pull_entities()]
+        run_id = resync.resync_company(
+            linked.company, actor=STAFF, kind=RunKind.FULL, entities=pulls
+        ).id
+    work(app)
+    with app.app_context():
+        run = session.get(Run, run_id)
+        assert (run.kind, run.status, run.flag) == ("reference", "succeeded", "blue")
+        assert run.message.startswith("reference data pull: ") and run.total == 0
+        assert results(linked.company) == {}
+        cursors = session.get(Company, linked.company).cursors
+        assert "pull:account" in cursors
+        assert not {"contact", "invoice", "changes"} & set(cursors), cursors
+    client = login_as("viewer")
+    shown = client.get("/sync-admin/runs/?kind=reference").get_data(as_text=True)
+    assert f'data-run-id="{run_id}"' in shown and "<td>reference</td>" in shown
+    assert f'data-run-id="{run_id}"' not in client.get("/sync-admin/runs/?kind=full").get_data(
+        as_text=True
+    )

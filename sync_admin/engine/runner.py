@@ -136,8 +136,9 @@ class Runner:
                 self._retry_phase()
             else:
                 self._pull_phase()
-                self._push_phase()
-                self._catch_up()
+                if run.kind != RunKind.REFERENCE:
+                    self._push_phase()
+                    self._catch_up()
         except Reschedule as wait:
             return self._reschedule(wait)
         except Stop as exc:
@@ -251,7 +252,8 @@ class Runner:
         if self.run.kind == RunKind.INCREMENTAL:
             whole = self._read_changes(specs)
         else:
-            self.changes_since = self.started
+            if self.run.kind != RunKind.REFERENCE:  # pushed records' changes are not read
+                self.changes_since = self.started
             whole = specs
         for spec in whole:
             self._pull_whole(spec)
@@ -938,7 +940,9 @@ class Runner:
                     if spec.direction == Direction.PULL:
                         if key in self.refreshed:  # a failed pull keeps its old cursor
                             cursors[f"pull:{key}"] = stamp
-                    elif not self._entities() or spec.entity in self._entities():
+                    elif run.kind != RunKind.REFERENCE and (
+                        not self._entities() or spec.entity in self._entities()
+                    ):
                         cursors[key] = stamp
                 # A run of chosen entities read only their changes: the cursor stays.
                 if self.changes_since is not None and not self._entities():
@@ -959,6 +963,8 @@ class Runner:
         }
 
     def _pull_only(self) -> bool:
+        if self.run.kind == RunKind.REFERENCE:
+            return True
         chosen = self._entities()
         pulls = {str(s.entity) for s in self.provider.pull_entities()}
         return bool(chosen) and chosen <= pulls

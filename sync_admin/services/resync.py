@@ -44,6 +44,20 @@ def _kind(kind: RunKind | str) -> RunKind:
         raise ValidationError(f"unknown run kind {kind!r}", field="kind") from None
 
 
+def _honest_kind(company: Company, kind: RunKind, entities: list[str] | None) -> RunKind:
+    """A run asked for reference entities only pushes nothing: it is a reference pull, and the
+    Runs screen and the API say so instead of "full"."""
+    if kind == RunKind.RETRY or not entities:
+        return kind
+    from .. import providers
+
+    try:
+        pulled = {str(s.entity) for s in providers.get(company.provider).pull_entities()}
+    except Exception:  # a provider no longer installed: its run fails in the engine
+        return kind
+    return RunKind.REFERENCE if set(entities) <= pulled else kind
+
+
 def _params(entities: Iterable[str] | None, since: datetime | str | None) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if entities:
@@ -93,7 +107,9 @@ def resync_company(
     reason = _why_not(company)
     if reason:
         raise ValidationError(f"cannot sync {company.name}: {reason}", field="company_id")
-    run = start_run(company_id, run_kind, trigger_for(actor), actor, _params(entities, since))
+    params = _params(entities, since)
+    run_kind = _honest_kind(company, run_kind, params.get("entities"))
+    run = start_run(company_id, run_kind, trigger_for(actor), actor, params)
     if actor is audit.SYSTEM:
         # start_run leaves the system's own runs out of the trail; resync asks for one.
         audit.record(
