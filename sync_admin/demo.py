@@ -109,6 +109,17 @@ CLUBS = [
         documented_errors=False,
         disconnected=True,
     ),
+    # The same for QuickBooks, in its other sandbox company: the app is disconnected in
+    # QuickBooks, the refresh token dies (seed 003: "Authentication expired", reconnect).
+    Club(
+        "lakeside",
+        "Lakeside Tennis Club",
+        "USD",
+        "quickbooks",
+        choose="9130354467721571",
+        documented_errors=False,
+        disconnected=True,
+    ),
 ]
 
 
@@ -628,8 +639,22 @@ def _xero_disconnected(app: Flask, company: Company) -> None:
     ).raise_for_status()
 
 
+def _quickbooks_disconnected(app: Flask, company: Company) -> None:
+    """A QuickBooks admin disconnects the app (Apps, My apps): every token of the grant,
+    the refresh token too, stops working, so the next sync must stop and ask to reconnect."""
+    base = app.config["SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL"]
+    requests.post(
+        f"{base}/_sandbox/faults",
+        json={"realm": company.provider_company_id, "kind": "revoke_app"},
+        timeout=15,
+    ).raise_for_status()
+
+
 # The provider's user removing the app, for clubs with ``disconnected`` set.
-DISCONNECTS: dict[str, Callable[[Flask, Company], None]] = {"xero": _xero_disconnected}
+DISCONNECTS: dict[str, Callable[[Flask, Company], None]] = {
+    "quickbooks": _quickbooks_disconnected,
+    "xero": _xero_disconnected,
+}
 
 
 def second_sync(

@@ -175,8 +175,8 @@ LATER = {
 }
 
 # A club whose provider's user removes the app before the second sync: the entry its run
-# stops on (seed 004's disconnected organisation).
-DISCONNECTED = {"xero": "xero.connection_removed"}
+# stops on (seed 003's "Authentication expired", seed 004's disconnected organisation).
+DISCONNECTED = {"quickbooks": "qbo.refresh_token_invalid", "xero": "xero.connection_removed"}
 
 
 @pytest.mark.slow
