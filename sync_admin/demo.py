@@ -30,7 +30,7 @@ from . import oauth, providers
 from .db import get_db, session
 from .models import Company, Mapping, Organization, ReferenceObject, Run, SyncResult
 from .providers import Provider
-from .services import mappings, resync
+from .services import mappings, records, resync
 from .services.audit import Actor
 from .vocabulary import Direction, RunKind, RunStatus
 
@@ -564,19 +564,26 @@ def _external_id(company_id: int, entity: str, local_id: str) -> str:
     return str(found)
 
 
-def _quickbooks_deletes_invoices(app: Flask, item: Populated, db: Any) -> None:
-    """A QuickBooks user deletes two invoices the first sync created; the club, unaware,
-    edits one and takes a payment for the other. The second sync reads the deletions from
+def _quickbooks_deletes_invoices(
+    app: Flask, item: Populated, db: Any, drain: Callable[[], Any] | None
+) -> None:
+    """A QuickBooks user deletes three invoices the first sync created; the club, unaware,
+    edits one and takes a payment for another. The second sync reads the deletions from
     QuickBooks' CDC answer: the invoice fails as deleted in QuickBooks ("Record not found",
     seed 003; a retry re-creates it) and the payment waits for it (seed 002's "payment for
-    an invoice that never synced") instead of meeting QuickBooks' 610 and 2500."""
+    an invoice that never synced") instead of meeting QuickBooks' 610 and 2500.
+
+    Before that sync, staff map the front desk's account and retry its payment, whose
+    invoice is the third one deleted: a retry reads no change feed, so QuickBooks itself
+    answers 2500 "Invoice element id .. not found" (seed 002's "Invoice not found")."""
     from examples.membership.data import Books
     from examples.membership.models import Invoice, Member
 
     base = app.config["SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL"]
     company = session.get(Company, item.company_id)
     changed, paid_for = item.cases.unpaid[:2]
-    for local_id in (changed, paid_for):
+    desk_invoice, desk_payment = item.cases.front_desk
+    for local_id in (changed, paid_for, desk_invoice):
         external = _external_id(company.id, "invoice", local_id)
         requests.delete(
             f"{base}/_sandbox/records/{company.provider_company_id}/Invoice/{external}",
@@ -593,12 +600,33 @@ def _quickbooks_deletes_invoices(app: Flask, item: Populated, db: Any) -> None:
         deposit_account="bank",
     )
     books.touch(payment)
-    db.flush()
+    db.commit()  # before the retry run, which reads the club's rows
     item.cases.later["invoice deleted in QuickBooks, then changed here"] = ("invoice", changed)
     item.cases.later["payment for an invoice deleted in QuickBooks"] = ("payment", str(payment.id))
+    bank = session.scalar(
+        select(Mapping.provider_id).where(
+            Mapping.company_id == company.id, Mapping.kind == "account", Mapping.host_key == "bank"
+        )
+    )
+    mappings.set_mapping(company.id, "account", "desk", bank, actor=DEMO)
+    result = session.scalar(
+        select(SyncResult.id).where(
+            SyncResult.company_id == company.id,
+            SyncResult.entity == "payment",
+            SyncResult.local_id == desk_payment,
+        )
+    )
+    retried = records.retry([result], actor=DEMO)
+    wait_for([r.id for r in retried.runs], drain=drain)
+    item.cases.later["front desk payment retried after QuickBooks lost its invoice"] = (
+        "payment",
+        desk_payment,
+    )
 
 
-def _xero_reconciles_a_payment(app: Flask, item: Populated, db: Any) -> None:
+def _xero_reconciles_a_payment(
+    app: Flask, item: Populated, db: Any, drain: Callable[[], Any] | None
+) -> None:
     """A Xero user reconciles a payment by hand (a bank statement line matched in Xero's
     web app); the club then edits the invoice it paid. Xero refuses: the invoice has a
     reconciled payment (seed 004: "Transaction already reconciled")."""
@@ -624,7 +652,7 @@ def _xero_reconciles_a_payment(app: Flask, item: Populated, db: Any) -> None:
 
 # What a provider's users change in their copies between the demo's two syncs, and what
 # the club then does to the same records, per provider (needs the first sync's ids).
-SECOND_DAY: dict[str, Callable[[Flask, Populated, Any], None]] = {
+SECOND_DAY: dict[str, Callable[[Flask, Populated, Any, Callable[[], Any] | None], None]] = {
     "quickbooks": _quickbooks_deletes_invoices,
     "xero": _xero_reconciles_a_payment,
 }
@@ -681,7 +709,7 @@ def second_sync(
             books.touch(books.member("Nina", "Newcomer", email="nina.newcomer@example.org"))
             day = SECOND_DAY.get(company.provider)
             if day is not None and item.club.documented_errors:
-                day(app, item, db)
+                day(app, item, db, drain)
             db.commit()
         if item.club.disconnected:
             DISCONNECTS[company.provider](app, company)

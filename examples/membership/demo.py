@@ -47,6 +47,9 @@ class Cases:
     # with the payment that paid them (invoice id, payment id).
     unpaid: list[str] = field(default_factory=list)
     paid: list[tuple[str, str]] = field(default_factory=list)
+    # The front desk's payment (invoice id, payment id), failed on the first sync for its
+    # unmapped deposit account.
+    front_desk: tuple[str, str] | None = None
 
 
 def build_club(
@@ -85,7 +88,10 @@ def build_club(
                                     deposit_account="bank")  # fmt: skip
     cases.good_invoices = len(invoices)
     cases.paid = [(str(invoices[i].id), str(paid[i].id)) for i in sorted(paid) if i % 3 == 0]
-    cases.unpaid = [str(inv.id) for i, inv in enumerate(invoices) if i % 2 == 1][8:]
+    desk = invoices[21] if len(invoices) > 21 else None  # paid at the front desk, below
+    cases.unpaid = [
+        str(inv.id) for i, inv in enumerate(invoices) if i % 2 == 1 and i > 15 and inv is not desk
+    ]
     if not documented_errors:  # a club with ordinary records only
         db.commit()
         return cases
@@ -132,6 +138,16 @@ def build_club(
     cash = books.payment(people[15], f"P-{key[:3].upper()}-CASH", [(unpaid[7], "195.00")],
                          deposit_account="cash")  # fmt: skip
     cases.failed["payment into a bank account that is not mapped"] = ("payment", str(cash.id))
+    if desk is not None:
+        # Taken at the front desk into an account staff have not mapped yet; on the demo's
+        # second day they map it and retry (cases.front_desk).
+        paid_desk = books.payment(people[21], f"P-{key[:3].upper()}-DESK", [(desk, "195.00")],
+                                  deposit_account="desk")  # fmt: skip
+        cases.failed["payment into the front desk account, not mapped yet"] = (
+            "payment",
+            str(paid_desk.id),
+        )
+        cases.front_desk = (str(desk.id), str(paid_desk.id))
     # A member imported with an e-mail address only (seeds 003 and 004: a required field
     # is empty).
     nameless = books.member("", "", email="no.name@example.org")
