@@ -65,6 +65,9 @@ class SyncAdmin:
         _ensure_csrf(app, appbuilder)
 
         from . import db as _db  # noqa: F401 - registers the models and the pg_trgm hook
+        from .failure_counts import install as install_failure_counts
+
+        install_failure_counts()
 
         providers = load_providers(app.config.get("SYNC_ADMIN_PROVIDERS"))
         for provider in providers.values():

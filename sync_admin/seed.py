@@ -30,6 +30,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, scoped_session
 
+from .failure_counts import recount_all
 from .models import (
     Company,
     CompanyStats,
@@ -833,6 +834,8 @@ def _seed(
     )
     say(f"sync results: {report.results} rows in {time.monotonic() - stage:.1f}s")
     seeder.rebuild(dropped)
+    # COPY bypasses the session hook that keeps the failure counts: recount them all.
+    recount_all(conn)
     seeder.write_stats()
     # The last sync times of the companies depend on where their runs ended.
     _update_company_times(seeder)

@@ -10,7 +10,7 @@ from .log import CompanyStats, DailyStats, Log
 from .mapping import Mapping, ReferenceObject
 from .notification import NotificationSubscription
 from .organization import Organization
-from .result import SyncResult
+from .result import FailureCount, SyncResult
 from .run import Run
 from .types import utcnow
 
@@ -20,6 +20,7 @@ __all__ = [
     "CompanyStats",
     "Connection",
     "DailyStats",
+    "FailureCount",
     "Log",
     "Mapping",
     "NotificationSubscription",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder import Model
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -77,3 +78,23 @@ class SyncResult(Model):
             sqlite_where=text("outcome = 'failed' AND excluded = 0"),
         ),
     )
+
+
+class FailureCount(Model):
+    """Open failures per catalog entry and company, so failure groups need no GROUP BY
+    over the ledger; recounted from ``sync_result`` whenever a flush changes a failure
+    (``sync_admin.failure_counts``)."""
+
+    __tablename__ = "sync_failure_count"
+
+    company_id = Column(
+        Integer, ForeignKey("sync_company.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "" for failures without a catalog entry (a primary key column cannot be NULL).
+    catalog_code = Column(String(80), primary_key=True)
+    failures = Column(Integer, nullable=False)
+    # min(failed_since or last_attempt_at), max(last_attempt_at), max(id) of the open
+    # (failed, not excluded) results: what the failure groups show and link to.
+    first_seen = Column(UTCDateTime)
+    last_seen = Column(UTCDateTime)
+    last_result_id = Column(BigInteger, nullable=False)

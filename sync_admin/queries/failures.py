@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import false, func, select
+from sqlalchemy import func, select
 
 from ..db import session
-from ..models import Company, SyncResult
+from ..models import Company, FailureCount, SyncResult
 from ..providers import CatalogEntry
 from ..vocabulary import Outcome
 from .catalog import entry_for
@@ -40,35 +40,37 @@ def failure_groups(
 ) -> list[FailureGroup]:
     """Failed, not excluded records grouped by catalog entry, biggest group first.
 
-    Reads only failed rows (``ix_sync_result_code_outcome``), never the whole ledger.
+    Reads ``sync_failure_count`` (one row per company and catalog entry, kept by
+    ``sync_admin.failure_counts``), never the ledger itself.
     """
     q = (
         select(
-            SyncResult.catalog_code,
+            FailureCount.catalog_code,
+            func.sum(FailureCount.failures),
             func.count(),
-            func.count(func.distinct(SyncResult.company_id)),
-            # When each failure was first recorded: retries that fail again keep it.
-            func.min(func.coalesce(SyncResult.failed_since, SyncResult.last_attempt_at)),
-            func.max(SyncResult.last_attempt_at),
-            func.max(SyncResult.id),
+            func.min(FailureCount.first_seen),
+            func.max(FailureCount.last_seen),
+            func.max(FailureCount.last_result_id),
         )
-        # Spelled as the partial index ix_sync_result_failed is, so the planner uses it.
-        .where(SyncResult.outcome == Outcome.FAILED.value, SyncResult.excluded == false())
-        .group_by(SyncResult.catalog_code)
-        .order_by(func.count().desc())
+        .group_by(FailureCount.catalog_code)
+        .order_by(func.sum(FailureCount.failures).desc(), FailureCount.catalog_code)
     )
     if company_id is not None:
-        q = q.where(SyncResult.company_id == company_id)
+        q = q.where(FailureCount.company_id == company_id)
     if organization_id is not None or provider:
-        q = q.join(Company, Company.id == SyncResult.company_id)
+        q = q.join(Company, Company.id == FailureCount.company_id)
         if organization_id is not None:
             q = q.where(Company.organization_id == organization_id)
         if provider:
             q = q.where(Company.provider == provider)
+    rows = session.execute(q).all()
+    ids = [r[5] for r in rows]
+    samples = {s.id: s for s in session.scalars(select(SyncResult).where(SyncResult.id.in_(ids)))}
     groups = []
-    for code, count, companies, first, last, sample_id in session.execute(q).all():
+    for code, count, companies, first, last, sample_id in rows:
+        code = code or None
         entry = entry_for(code)
-        sample = session.get(SyncResult, sample_id)
+        sample = samples.get(sample_id)
         groups.append(
             FailureGroup(
                 catalog_code=code or "",
