@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 
 from ..db import session
 from ..models import Company, FailureCount, SyncResult
@@ -64,8 +65,26 @@ def failure_groups(
         if provider:
             q = q.where(Company.provider == provider)
     rows = session.execute(q).all()
-    ids = [r[5] for r in rows]
-    samples = {s.id: s for s in session.scalars(select(SyncResult).where(SyncResult.id.in_(ids)))}
+    # One newest result per group stands for it in the fix link: the columns that
+    # need, and their companies (the reconnect link reads them), in two queries.
+    samples = {
+        s.id: s
+        for s in session.scalars(
+            select(SyncResult)
+            .options(
+                load_only(
+                    SyncResult.company_id,
+                    SyncResult.entity,
+                    SyncResult.local_id,
+                    SyncResult.facts,
+                )
+            )
+            .where(SyncResult.id.in_([r[5] for r in rows]))
+        )
+    }
+    loaded = session.scalars(  # kept referenced: the session's identity map is weak
+        select(Company).where(Company.id.in_({s.company_id for s in samples.values()}))
+    ).all()
     groups = []
     for code, count, companies, first, last, sample_id in rows:
         code = code or None
@@ -85,6 +104,7 @@ def failure_groups(
                 sample_id=sample_id,
             )
         )
+    del loaded
     return groups
 
 
