@@ -2,7 +2,9 @@
 
 A moving window per provider company in Redis, through the ``limits`` library:
 every worker on every machine that syncs the same company draws from the same
-window, so the provider's per-minute ceiling is used without being crossed. The
+window, so the provider's per-minute ceiling is used without being crossed. A
+provider with an app-wide ceiling (Xero: 10,000 calls a minute across all
+tenants) gets a second window under one key shared by every company. The
 window length is configurable (``SYNC_ADMIN_RATE_WINDOW_SECONDS``) so that tests
 and benchmarks can measure a "minute" in seconds. Calls and 429 answers are
 counted per company in Redis for the benchmark and the metrics.
@@ -41,6 +43,7 @@ class RedisPacer:
     ) -> None:
         self.redis = connection
         self.key = f"{provider}:{provider_company_id}"
+        self.app_key = f"{provider}:app"  # one window for every company of the provider
         self.stats_key = _STATS.format(provider=provider, company=provider_company_id)
         storage = RedisStorage(
             "redis://", connection_pool=connection.connection_pool, key_prefix="sync-admin-pace"
@@ -53,14 +56,21 @@ class RedisPacer:
             self.items["batch"] = RateLimitItemPerSecond(
                 _amount(limits.batch_per_minute, share), window_seconds
             )
+        if limits.app_per_minute:
+            self.items["app"] = RateLimitItemPerSecond(
+                _amount(limits.app_per_minute, share), window_seconds
+            )
         self.waited = 0.0
 
     def acquire(self, kind: str = "call") -> None:
         names = ["call", "batch"] if kind == "batch" and "batch" in self.items else ["call"]
+        if "app" in self.items:
+            names.append("app")
         for name in names:
             item = self.items[name]
-            while not self.limiter.hit(item, self.key, name):
-                reset = self.limiter.get_window_stats(item, self.key, name).reset_time
+            key = self.app_key if name == "app" else self.key
+            while not self.limiter.hit(item, key, name):
+                reset = self.limiter.get_window_stats(item, key, name).reset_time
                 pause = min(max(reset - time.time(), 0.005), 1.0)
                 self.waited += pause
                 time.sleep(pause)

@@ -7,6 +7,7 @@ against Xero's OpenAPI documents (``spec_check`` wraps the client's session).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -478,3 +479,70 @@ def test_every_write_carries_an_idempotency_key_and_the_tenant(xero_client: Setu
     assert all("summarizeErrors=false" in (r.url or "") for r in writes)
     body = json.loads(writes[-1].body)
     assert body["Payments"][0]["Account"]["AccountID"] == xero_client.accounts["090"]
+
+
+# --- the app-wide limit ---------------------------------------------------------------------------
+
+
+def _tenant_clients(app: Flask, url: str, limits: Any, window: int) -> list[Any]:
+    """Clients of two organisations on one grant, each with the engine's pacer."""
+    from sync_admin_xero import provider
+    from sync_admin_xero.sandbox.consent import grant_token
+
+    token, connections = grant_token(url)
+    org = Organization(name=f"Club {len(connections)}", host_key=f"club-{datetime.now(UTC)}")
+    session.add(org)
+    session.commit()
+    connection = oauth.store_token(
+        provider, org.id, token, account_label="owner", account_id=None, actor=STAFF
+    )
+    session.commit()
+    tokens = ConnectionTokens(connection.id)
+    return [
+        provider.build_client(
+            ClientContext(
+                provider_company_id=c["tenantId"],
+                tokens=tokens,
+                pacer=RedisPacer(get_redis(), "xero", c["tenantId"], limits, window_seconds=window),
+                config=app.config,
+                company_name=c["tenantName"],
+                provider_connection_id=c["id"],
+            )
+        )
+        for c in connections[:2]
+    ]
+
+
+def test_the_app_wide_limit_is_paced_across_organisations(
+    app: Flask, xero_sandbox: LiveServer
+) -> None:
+    """Xero's app limit counts every organisation's calls together. With a small app limit
+    (6 calls in a 2 s window) in the sandbox and the provider's limits, two organisations'
+    clients share one window: 15 calls meet no 429 and take at least two windows, while
+    pacing each organisation alone is answered 429."""
+    from sync_admin.providers import RateLimits
+
+    window = 2
+    requests.post(
+        f"{xero_sandbox.url}/_sandbox/limits",
+        json={"window_seconds": window, "app_per_minute": 6},
+        timeout=5,
+    ).raise_for_status()
+    paced = RateLimits(per_minute=60, concurrency=5, app_per_minute=6)
+    with app.app_context():
+        clients = _tenant_clients(app, xero_sandbox.url, paced, window)
+        assert len({c.context.provider_company_id for c in clients}) == 2
+        started = time.monotonic()
+        for n in range(15):
+            list(clients[n % 2].pull(Entity.CURRENCY, None))
+        elapsed = time.monotonic() - started
+        tenants = requests.get(f"{xero_sandbox.url}/_sandbox/stats", timeout=5).json()["tenants"]
+        assert sum(t["throttled"] for t in tenants.values()) == 0, tenants
+        assert elapsed >= 2 * window, elapsed  # 5 calls a window (97% of 6), 15 calls
+        time.sleep(window)
+        alone = RateLimits(per_minute=60, concurrency=5)  # each organisation on its own
+        clients = _tenant_clients(app, xero_sandbox.url, alone, window)
+        with pytest.raises(ProviderError) as raised:
+            for n in range(15):
+                list(clients[n % 2].pull(Entity.CURRENCY, None))
+        assert raised.value.diagnosis.category == Category.RATE_LIMITED
