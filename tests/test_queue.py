@@ -115,14 +115,16 @@ def test_sweeper_reenqueues_a_run_whose_job_vanished(app: Flask) -> None:
             first_job
         ]
         redis_for(app).flushdb()  # Redis restarted without persistence
-        assert sweep() == {"requeued": 1, "timed_out": 0}
+        assert sweep() == {"requeued": 1, "timed_out": 0, "slots_freed": 0}
         session.expire_all()
         run = session.get(Run, run.id)
         assert run.status == RunStatus.QUEUED and run.job_id != first_job and run.attempts == 2
         assert Queue(app.config["SYNC_ADMIN_QUEUE"], connection=redis_for(app)).job_ids == [
             run.job_id
         ]
-        assert sweep() == {"requeued": 0, "timed_out": 0}, "a live job is left alone"
+        assert sweep() == {"requeued": 0, "timed_out": 0, "slots_freed": 0}, (
+            "a live job is left alone"
+        )
 
 
 def test_scheduler_registers_the_periodic_jobs(app: Flask) -> None:

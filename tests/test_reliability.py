@@ -241,7 +241,7 @@ def test_redis_restarted_without_persistence_loses_no_run(
     _work(app)
     assert _run(app, run_id).status == "queued", "nothing ran: the job vanished"
     with app.app_context():
-        assert sweep() == {"requeued": 1, "timed_out": 0}
+        assert sweep() == {"requeued": 1, "timed_out": 0, "slots_freed": 0}
     _work(app)
     assert _run(app, run_id).status == "succeeded"
     _all_synced(app, linked)
@@ -293,7 +293,7 @@ def test_sigkill_of_worker_and_work_horse_mid_batch_loses_and_duplicates_nothing
     assert _run(app, run_id).status == "running", "the row still says running"
     linked.state["latency"] = 0.0
     with app.app_context():
-        assert sweep(stale_after=timedelta(0)) == {"requeued": 1, "timed_out": 0}
+        assert sweep(stale_after=timedelta(0)) == {"requeued": 1, "timed_out": 0, "slots_freed": 0}
     done = subprocess.run(
         [_sync_admin(), "worker", "--burst"], env=env, cwd=ROOT, timeout=180,
         capture_output=True, text=True,
@@ -325,4 +325,46 @@ def test_a_bulk_push_uses_the_ceiling_with_almost_no_429(
     print(f"calls={calls} throttled={throttled} windows={full} ceiling use={used:.1%}")
     assert throttled / calls < 0.005
     assert used >= 0.9
+    _ledger(app, linked, host_db)
+
+
+def test_a_rate_limit_slot_held_by_a_vanished_job_does_not_keep_a_run_queued(
+    app: Flask, linked: Linked, books: Books, host_db: Session
+) -> None:
+    """The worker running a job was killed and Redis lost the job, but RQ's rate-limit
+    registry of the connection still counts it, beside the slot of an earlier killed run:
+    both of the connection's slots (Tiny allows 2) are held by jobs that no longer exist.
+    The re-enqueued job waits in RQ's rate_limited set, so workers see an empty queue and
+    the run stayed queued; the sweeper frees the slots of jobs no active run owns."""
+    from rq.job import Job
+    from rq.rate_limit import RateLimitRegistry
+
+    from sync_admin.queue import get_queue
+
+    _members(books, 8)
+    run_id = _start(app, linked)
+    connection = redis_for(app)
+    registry = RateLimitRegistry(f"sync-admin:connection:{linked.connection}", connection)
+    with app.app_context():
+        job_id = session.get(Run, run_id).job_id
+        queue = get_queue()
+        # Another worker cleaned the registries a moment ago: RQ's own clean-up (which frees
+        # such slots) runs again only when its lock expires, 10 minutes later.
+        assert queue.acquire_maintenance_lock()
+        queue_key = queue.key
+    assert registry.get_allowed_job_ids() == [job_id]
+    connection.lrem(queue_key, 0, job_id)  # a worker took it, then was killed...
+    connection.delete(Job.key_for(job_id))  # ...and the job's key is gone
+    connection.zadd(registry.allowed_key, {"sync-run-0-1": time.time()})  # an older victim
+    _work(app)
+    assert _run(app, run_id).status == "queued"
+    with app.app_context():
+        assert sweep() == {"requeued": 1, "timed_out": 0, "slots_freed": 2}
+    _work(app)
+    run = _run(app, run_id)
+    assert (run.status, run.attempts) == ("succeeded", 2), run.message
+    assert registry.get_allowed_job_ids() == [], "the finished job gave its slot back"
+    with app.app_context():
+        assert sweep() == {"requeued": 0, "timed_out": 0, "slots_freed": 0}
+    _all_synced(app, linked)
     _ledger(app, linked, host_db)

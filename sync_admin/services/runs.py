@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from rq import RateLimit
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.rate_limit import RateLimitRegistry
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -212,10 +213,11 @@ def _job_alive(job_id: str | None) -> bool:
 
 
 def sweep(stale_after: timedelta = timedelta(minutes=2)) -> dict[str, int]:
-    """Re-enqueue active runs whose job vanished; fail runs past their timeout."""
+    """Re-enqueue active runs whose job vanished; fail runs past their timeout; free the
+    rate-limit slots that vanished jobs still hold, so that waiting runs go on."""
     now = utcnow()
     timeout = timedelta(seconds=int(current_app.config["SYNC_ADMIN_RUN_TIMEOUT_SECONDS"]))
-    counts = {"requeued": 0, "timed_out": 0}
+    counts = {"requeued": 0, "timed_out": 0, "slots_freed": 0}
     runs = session.scalars(select(Run).where(Run.status.in_(RunStatus.active()))).all()
     for run in runs:
         started = run.started_at or run.created_at
@@ -241,4 +243,55 @@ def sweep(stale_after: timedelta = timedelta(minutes=2)) -> dict[str, int]:
         session.commit()
         enqueue(run)
         counts["requeued"] += 1
+    counts["slots_freed"] = _free_slots()
     return counts
+
+
+def _free_slots() -> int:
+    """RQ's ``RateLimit`` counts a job in its registry until the job ends. A worker killed
+    mid-job (its execution key left behind) or a job whose key Redis lost keeps its slot
+    until RQ's own clean-up, at most every 10 minutes, or longer while the dead execution
+    looks alive; meanwhile the connection's next run waits in ``rate_limited`` and stays
+    queued. A slot is freed when no active run owns its job: the job's run is finished, or
+    the run has moved on to a newer attempt (the sweeper re-enqueued it), or the job is not
+    a run's and RQ itself would free it (no key, not queued or started)."""
+    active = session.execute(
+        select(Run.id, Run.attempts, Run.job_id).where(Run.status.in_(RunStatus.active()))
+    ).all()
+    if not active:
+        return 0
+    connection = get_redis()
+    attempts = {run_id: n or 0 for run_id, n, _ in active}
+    waiting_keys: set[str] = set()
+    for _, _, job_id in active:
+        if not job_id:
+            continue
+        try:
+            job = Job.fetch(job_id, connection=connection)
+        except NoSuchJobError:
+            continue
+        if job.rate_limit_key and job.get_status(refresh=False) == JobStatus.RATE_LIMITED:
+            waiting_keys.add(job.rate_limit_key)
+    freed = 0
+    for key in waiting_keys:
+        registry = RateLimitRegistry(key, connection)
+        for job_id in registry.get_allowed_job_ids():
+            if _owned(job_id, attempts, connection):
+                continue
+            registry.release_and_enqueue(job_id)
+            freed += 1
+            log.warning("freed the %s slot held by job %s, which no active run owns", key, job_id)
+        if registry.concurrency:
+            registry.acquire_and_enqueue(registry.concurrency)
+    return freed
+
+
+def _owned(job_id: str, attempts: dict[int, int], connection: Any) -> bool:
+    """Whether an active run still counts on this job (``sync-run-<run id>-<attempt>``)."""
+    prefix, _, rest = job_id.partition("sync-run-")
+    run_id, _, attempt = rest.partition("-")
+    if not prefix and run_id.isdigit() and attempt.isdigit():
+        # The run's latest attempt, or one being enqueued right now (its row not yet saved).
+        return int(run_id) in attempts and int(attempt) >= attempts[int(run_id)]
+    status = connection.hget(Job.key_for(job_id), "status")
+    return status is not None and status.decode() in (JobStatus.QUEUED, JobStatus.STARTED)
