@@ -36,6 +36,7 @@ from .vocabulary import Direction, RunKind, RunStatus
 
 __all__ = [
     "CLUBS",
+    "MARKUP_ITEM_NAME",
     "STEPS",
     "Consent",
     "Populated",
@@ -435,9 +436,30 @@ def _quickbooks_item_deactivated(app: Flask, company: Company) -> None:
         )
 
 
+# What a QuickBooks user typed into the Bad Debt item's name: QuickBooks echoes it in the
+# write-off error, so the admin shows provider text with markup (as text, never as HTML).
+MARKUP_ITEM_NAME = "Bad Debt <b>(old)</b> <img src=x onerror=alert(1)>"
+
+
+def _quickbooks_item_renamed(app: Flask, company: Company) -> None:
+    """A QuickBooks user renames the Bad Debt item with markup in the name."""
+    base = app.config.get("SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL")
+    if base:
+        requests.post(
+            f"{base}/_sandbox/records/{company.provider_company_id}/Item",
+            json={"Id": "7", "Name": MARKUP_ITEM_NAME},
+            timeout=15,
+        ).raise_for_status()
+
+
+def _quickbooks_user_edits(app: Flask, company: Company) -> None:
+    _quickbooks_item_deactivated(app, company)
+    _quickbooks_item_renamed(app, company)
+
+
 # Changes a provider's user makes before the first sync, per provider.
 BEFORE_FIRST_SYNC: dict[str, Callable[[Flask, Company], None]] = {
-    "quickbooks": _quickbooks_item_deactivated,
+    "quickbooks": _quickbooks_user_edits,
 }
 
 

@@ -333,6 +333,15 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture(scope="session")
+def demo() -> Iterator[Any]:
+    """The demo as ``sync-admin demo`` builds it, served live, once per session
+    (tests/demo_setup.py); journeys that change it run after those that only read."""
+    from demo_setup import build_demo
+
+    yield from build_demo()
+
+
 def browser_login(page: Any, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/login/")
     page.fill("input[name=username]", username)

@@ -1,45 +1,26 @@
-# ruff: noqa: F811 - fixtures imported from engine_setup
-"""The issue's journeys in headless Chromium, each leaving a screenshot:
-summary cards to a company's logs; an unmapped fee item followed to its mapping,
-mapped, retried and green; bulk unlink with the cascade confirmation; Auto
-Resync All watched through Syncing; a read-only role; provider markup as text."""
+"""The issue's journeys in headless Chromium against the demo's data (``demo`` fixture: the
+sandboxes, clubs, first and second syncs as ``sync-admin demo`` builds them), each leaving a
+screenshot. The journeys that only read come first; those that change the demo (map and
+retry, unlink, Auto Resync All) come last, each on records the others do not look at."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 from conftest import SCREENSHOTS, browser_login
-from engine_setup import (
-    STAFF,
-    Linked,
-    books,  # noqa: F401 - fixture
-    engine_config,
-    host_db,  # noqa: F401 - fixture
-    linked,  # noqa: F401 - fixture
-)
-from flask import Flask
-from ui_data import T0, add_logs, add_result, org_with_company
+from demo_setup import Demo
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from examples.membership.data import Books
-from sync_admin.db import session
-from sync_admin.models import Company, SyncResult
-from sync_admin.services import resync
-from sync_admin.vocabulary import RunKind
-from sync_admin.worker import make_worker
+from examples.membership import models as host
+from sync_admin.db import get_db, session
+from sync_admin.demo import MARKUP_ITEM_NAME
+from sync_admin.models import Company, Log, SyncResult
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
-    return engine_config(request)
-
-
-def work(app: Flask) -> None:
-    make_worker(app, simple=True).work(burst=True)
 
 
 def shot(page: Any, name: str) -> None:
@@ -47,188 +28,110 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def test_summary_cards_to_a_companys_logs(app: Flask, live_app: Any, page: Any) -> None:
-    with app.app_context():
-        _, (quiet, busy) = org_with_company(app, name="Harbour Rowing", companies=2)
-        add_logs(quiet, 3, type="milestone", message="Data sync finished")
-        add_logs(busy, 60, message="Invoice synced")
-        add_logs(
-            busy,
-            4,
-            start=T0 + timedelta(hours=2),
-            level="error",
-            message="No fee item mapped for line item Gala dinner",
-            body='{"Fault": {"Error": [{"Message": "fee item \'gala\' is not mapped"}]}}',
+def result_of(demo: Demo, provider: str, case: str, failed: bool = True) -> SyncResult:
+    """The sync result of one of the demo's documented error cases (``Cases`` by name)."""
+    club = demo.club(provider)
+    entity, local_id = (club.cases.failed if failed else club.cases.skipped)[case]
+    with demo.app.app_context():
+        row = session.scalars(
+            select(SyncResult).where(
+                SyncResult.company_id == club.company_id,
+                SyncResult.entity == entity,
+                SyncResult.local_id == local_id,
+            )
+        ).one()
+        session.expunge(row)
+        return row
+
+
+def test_summary_cards_to_a_companys_logs(demo: Demo, page: Any) -> None:
+    company = demo.company("quickbooks")
+    with demo.app.app_context():
+        names = set(session.scalars(select(Company.name)))
+        total = session.scalar(select(func.count()).where(Log.company_id == company.id))
+        errors = session.scalar(
+            select(func.count()).where(Log.company_id == company.id, Log.level == "error")
         )
-    browser_login(page, live_app.url, "viewer")
-    page.goto(f"{live_app.url}/sync-admin/logs/")
+    assert total > 25 and 0 < errors < 25, (total, errors)
+    browser_login(page, demo.url, "viewer")
+    page.goto(f"{demo.url}/sync-admin/logs/")
     cards = page.locator(".sa-summary-card")
-    assert cards.count() == 2
+    assert cards.count() == len(demo.clubs)
+    titles = cards.locator(".sa-card-title")
+    assert {titles.nth(i).inner_text() for i in range(titles.count())} == names
+    card = page.locator(f".sa-summary-card[data-company-id='{company.id}']")
+    assert card.locator(".sa-count-total").inner_text() == str(total)
+    assert card.locator(".sa-count-errors").inner_text() == str(errors)
     # Relative time rendered by sync_admin.js, the absolute time on hover.
-    when = cards.first.locator("time.sa-time")
-    assert re.search(r"ago|yesterday|last", when.inner_text())
+    when = card.locator("time.sa-time")
+    assert re.search(r"ago|now|yesterday|last", when.inner_text()), when.inner_text()
     assert when.get_attribute("title")
     shot(page, "summary_cards")
-    page.locator(f".sa-summary-card[data-company-id='{busy}']").click()
-    page.wait_for_url(f"**/sync-admin/logs/detail?company_id={busy}")
+    card.click()
+    page.wait_for_url(f"**/sync-admin/logs/detail?company_id={company.id}")
     assert page.locator("tr.sa-log-row").count() == 25
     page.select_option("select[name=level]", "error")
     page.click("button:has-text('Filter')")
     page.wait_for_load_state()
     rows = page.locator("tr.sa-log-row")
-    assert rows.count() == 4
-    assert all("Error" in rows.nth(i).inner_text() for i in range(4))
+    assert rows.count() == errors
+    assert all("Error" in rows.nth(i).inner_text() for i in range(errors))
     page.click("a:has-text('All Companies')")
     page.wait_for_url("**/sync-admin/logs/")
-    page.goto(f"{live_app.url}/sync-admin/logs/detail?company_id={busy}")
+    page.goto(f"{demo.url}/sync-admin/logs/detail?company_id={company.id}")
     page.click(".sa-sizes a:has-text('50')")
     page.wait_for_load_state()
-    assert page.locator("tr.sa-log-row").count() == 50
-    body = page.locator("tr.sa-row-error details.sa-body").first
+    assert page.locator("tr.sa-log-row").count() == min(total, 50)
+    row = page.locator("tr.sa-row-error:has(details.sa-body)").first
+    body = row.locator("details.sa-body")
     assert not body.locator("pre").is_visible()
     body.locator("summary").click()
-    assert "is not mapped" in body.locator("pre").inner_text()
+    assert body.locator("pre").is_visible()
+    with demo.app.app_context():
+        stored = session.get(Log, int(row.get_attribute("data-log-id"))).body
+    assert body.locator("pre").inner_text().split() == stored[:20000].split()
     shot(page, "log_detail")
 
 
-def test_unmapped_fee_item_to_mapping_retry_and_green(
-    app: Flask, live_app: Any, page: Any, linked: Linked, books: Books
-) -> None:
-    books.fee_item("dues", "Annual dues", "120.00")
-    books.fee_item("gala", "Gala dinner", "80.00")
-    ann = books.member("Ann", "Lee")
-    books.invoice(ann, "INV-1", [("dues", "120.00")])
-    gala_invoice = books.invoice(ann, "INV-2", [("gala", "80.00")])
-    books.db.commit()
-    with app.app_context():
-        from sync_admin.services import mappings
-
-        mappings.set_mapping(linked.company, "fee_item", "dues", "1", actor=STAFF)
-        resync.resync_company(linked.company, actor=STAFF, kind=RunKind.FULL)
-    work(app)
-    browser_login(page, live_app.url, "operator")
-    page.goto(f"{live_app.url}/sync-admin/failures/")
-    group = page.locator("tr.sa-group").first
-    assert "gala" in page.content()
-    shot(page, "failure_groups")
-    group.locator("a.sa-fix").click()
-    page.wait_for_url("**/sync-admin/mappings/**")
-    selected = page.locator("tr.sa-selected-row")
-    assert selected.get_attribute("data-host-key") == "gala"
-    options = selected.locator("select[name=provider_id] option:not([disabled])")
-    labels = [options.nth(i).inner_text() for i in range(options.count())]
-    choice = next(
-        label for label in labels if "Gala" in label or "Event" in label or label != "Choose…"
+def test_provider_markup_shows_as_text(demo: Demo, page: Any) -> None:
+    """QuickBooks echoes the Bad Debt item's name, which a QuickBooks user typed with
+    markup, in the write-off error: the log, the sync result and its facts show it as text."""
+    company = demo.company("quickbooks")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    browser_login(page, demo.url, "viewer")
+    page.goto(
+        f"{demo.url}/sync-admin/logs/detail?company_id={company.id}&level=error"
+        "&message=no+income+account"
     )
-    selected.locator("select[name=provider_id]").select_option(label=choice)
-    selected.locator("button:has-text('Save')").click()
-    page.wait_for_load_state()
-    assert "Mapped gala to" in page.content()
-    page.goto(f"{live_app.url}/sync-admin/failures/?company_id={linked.company}")
-    row = page.locator("tr.sa-failure-row:has-text('INV-2')")
-    row.locator("button:has-text('Resync')").click()
-    page.wait_for_load_state()
-    assert "Started 1 retry" in page.content()
-    work(app)
-    page.goto(f"{live_app.url}/sync-admin/results/?company_id={linked.company}&since=")
-    result = page.locator("tr.sa-result-row:has-text('INV-2')")
-    assert "sa-outcome-synced" in result.get_attribute("class")
-    assert result.locator(".sa-outcome").inner_text() == "Synced"
-    with app.app_context():
-        row = (
-            session.query(SyncResult)
-            .filter_by(local_id=str(gala_invoice.id), entity="invoice")
-            .one()
-        )
-        assert row.outcome == "synced"
-    shot(page, "sync_results")
+    rows = page.locator("tr.sa-log-row")
+    assert rows.count() == 1
+    assert MARKUP_ITEM_NAME in rows.first.inner_text()
+    assert page.locator("tr.sa-log-row b, tr.sa-log-row img").count() == 0
+    page.goto(f"{demo.url}/sync-admin/results/?company_id={company.id}&since=&q=no+income+account")
+    assert page.locator("tr.sa-result-row").count() == 1
+    page.locator("details.sa-more summary").first.click()
+    more = page.locator("details.sa-more").first
+    assert MARKUP_ITEM_NAME in more.inner_text()
+    assert page.locator("tr.sa-result-row b, tr.sa-result-row img").count() == 0
+    assert dialogs == [], "the provider's onerror handler ran"
+    shot(page, "markup_as_text")
 
 
-def test_bulk_unlink_shows_the_cascade(app: Flask, live_app: Any, page: Any) -> None:
-    with app.app_context():
-        _, (cid,) = org_with_company(app, name="Lakeside Tennis")
-        contact = add_result(cid, "7", entity="contact", label="Ann Lee").id
-        add_result(cid, "70", label="INV-70", facts={"depends_on": ["contact:7"]})
-        add_result(
-            cid, "700", entity="payment", label="PAY-700", facts={"depends_on": ["invoice:70"]}
-        )
-    browser_login(page, live_app.url, "operator")
-    page.goto(f"{live_app.url}/sync-admin/results/?company_id={cid}&since=")
-    page.check(f"input[name=result_ids][value='{contact}']")
-    page.click("button[value=unlink]")
-    page.wait_for_load_state()
-    assert page.locator("h2").inner_text() == "Unlink 3 records?"
-    assert page.locator("tr.sa-cascade-dependent").count() == 2
-    shot(page, "unlink_cascade")
-    page.click("#sa-confirm-unlink")
-    page.wait_for_load_state()
-    assert "Unlinked 1 record(s) and 2 dependent record(s)" in page.content()
-    statuses = page.locator(".sa-link-status")
-    assert {statuses.nth(i).inner_text() for i in range(statuses.count())} == {"Unlinked"}
-
-
-def test_auto_resync_all_moves_through_syncing(
-    app: Flask, live_app: Any, page: Any, linked: Linked, books: Books
-) -> None:
-    for i in range(4):
-        books.member(f"Member{i}", "Rower")
-    books.db.commit()
-    linked.state["latency"] = 1.0  # every provider call takes a while: the run is watchable
-    browser_login(page, live_app.url, "operator")
-    page.goto(f"{live_app.url}/sync-admin/data-feed/")
-    status = page.locator(f"tr[data-company-id='{linked.company}'] .sa-status")
-    assert status.inner_text() == "Needs Resync"
-    # The host company column names the host product's company (through the host adapter).
-    cells = page.locator(f"tr[data-company-id='{linked.company}'] td")
-    assert cells.nth(4).inner_text() == "Acme Club"
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.click("#sa-auto-resync-all")
-    page.wait_for_load_state()
-    assert "Started 1 resync" in page.content()
-    # Record every status the poller shows while the worker runs in this process.
-    page.evaluate(
-        """(id) => { window.__seen = [];
-          const node = document.querySelector(`tr[data-company-id='${id}'] .sa-status-cell`);
-          new MutationObserver(() => window.__seen.push(node.innerText.trim()))
-            .observe(node, {subtree: true, childList: true, characterData: true}); }""",
-        linked.company,
-    )
-    work(app)
-    page.wait_for_function(
-        "() => !document.getElementById('sa-recent-panel').hidden", timeout=15000
-    )
-    status = page.locator(f"tr[data-company-id='{linked.company}'] .sa-status")
-    page.wait_for_function(
-        "(id) => document.querySelector(`tr[data-company-id='${id}'] .sa-status`).innerText !== 'Needs Resync'",
-        arg=linked.company,
-    )
-    seen = page.evaluate("() => window.__seen")
-    with app.app_context():
-        final = session.get(Company, linked.company).status
-    assert final in ("synced", "needs_resync")
-    assert status.inner_text() == {"synced": "Synced", "needs_resync": "Needs Resync"}[final]
-    assert any(text.startswith("Syncing") for text in seen), seen
-    # The row's progress bar went with the run.
-    assert page.locator(f"tr[data-company-id='{linked.company}'] .sa-progress").count() == 0
-    shot(page, "data_feed_after_resync")
-
-
-def test_read_only_role_sees_no_actions_and_forged_posts_fail(
-    app: Flask, live_app: Any, page: Any
-) -> None:
-    with app.app_context():
-        _, (cid,) = org_with_company(app, name="Quiet Club")
-        failed = add_result(cid, "5", outcome="failed", catalog_code="tiny.duplicate_name").id
-    browser_login(page, live_app.url, "viewer")
+def test_read_only_role_sees_no_actions_and_forged_posts_fail(demo: Demo, page: Any) -> None:
+    company = demo.company("quickbooks")
+    failed = result_of(demo, "quickbooks", "unmapped fee item")
+    browser_login(page, demo.url, "viewer")
     for path in (
         "/sync-admin/data-feed/",
-        f"/sync-admin/results/?company_id={cid}&since=",
-        f"/sync-admin/failures/?company_id={cid}",
+        f"/sync-admin/results/?company_id={company.id}&since=",
+        f"/sync-admin/failures/?company_id={company.id}",
         "/sync-admin/failures/",
-        f"/sync-admin/mappings/?company_id={cid}",
+        f"/sync-admin/mappings/?company_id={company.id}",
     ):
-        page.goto(live_app.url + path)
+        page.goto(demo.url + path)
         assert page.locator("form[method=post]").count() == 0, path
+        assert page.locator("button:has-text('Resync'), button:has-text('Retry')").count() == 0
     shot(page, "viewer_no_actions")
     # A forged POST from the viewer's own session, with a valid CSRF token, is refused.
     token = page.locator("meta[name=csrf-token]").get_attribute("content")
@@ -237,26 +140,191 @@ def test_read_only_role_sees_no_actions_and_forged_posts_fail(
           const body = new URLSearchParams({csrf_token: token, op: "exclude", result_ids: id});
           const r = await fetch(url, {method: "POST", body, redirect: "manual"});
           return r.status; }""",
-        [f"{live_app.url}/sync-admin/results/bulk", token, str(failed)],
+        [f"{demo.url}/sync-admin/results/bulk", token, str(failed.id)],
     )
     assert status == 403
-    with app.app_context():
-        assert session.get(SyncResult, failed).excluded is False
+    with demo.app.app_context():
+        assert session.get(SyncResult, failed.id).excluded is False
 
 
-def test_provider_markup_shows_as_text(app: Flask, live_app: Any, page: Any) -> None:
-    evil = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
-    with app.app_context():
-        _, (cid,) = org_with_company(app, name="Markup Club")
-        add_logs(cid, 1, level="error", message=f"Provider said {evil}", body=evil)
-        add_result(cid, "9", outcome="failed", details=evil, response_body=evil)
-    browser_login(page, live_app.url, "viewer")
-    page.goto(f"{live_app.url}/sync-admin/logs/detail?company_id={cid}")
-    page.locator("details.sa-body summary").first.click()
-    assert evil in page.locator("tr.sa-log-row").first.inner_text()
-    assert page.locator("tr.sa-log-row img").count() == 0
-    page.goto(f"{live_app.url}/sync-admin/results/?company_id={cid}&since=")
-    page.locator("details.sa-more summary").first.click()
-    assert page.locator("tr.sa-result-row img").count() == 0
-    assert "pwned" not in page.title()
-    shot(page, "markup_as_text")
+def test_a_local_id_opens_the_host_record(demo: Demo, page: Any) -> None:
+    """Sync Results' local id links into the membership product's record page."""
+    company = demo.company("quickbooks")
+    failed = result_of(demo, "quickbooks", "unmapped fee item")
+    with Session(get_db_engine(demo)) as db:
+        invoice = db.get(host.Invoice, int(failed.local_id))
+        member = db.get(host.Member, invoice.member_id)
+        number, name = invoice.number, f"{member.first_name} {member.last_name}"
+    browser_login(page, demo.url, "viewer")
+    page.goto(f"{demo.url}/sync-admin/results/?company_id={company.id}&since=&q={number}")
+    row = page.locator(f"tr.sa-result-row[data-result-id='{failed.id}']")
+    link = row.locator(f"a[href='/membership/invoice/{failed.local_id}']")
+    with page.context.expect_page() as opened:
+        link.click()
+    record = opened.value
+    record.wait_for_load_state()
+    assert record.locator("h2").inner_text() == f"Invoice #{failed.local_id}: {number}"
+    record.click(f"a[href='/membership/contact/{member.id}']")
+    record.wait_for_load_state()
+    assert record.locator("h2").inner_text() == f"Member #{member.id}: {name}"
+    assert record.locator(f".mb-invoice-list a:has-text('{number}')").count() == 1
+    shot(record, "host_record_page")
+    record.close()
+
+
+def get_db_engine(demo: Demo) -> Any:
+    with demo.app.app_context():
+        return get_db().engine
+
+
+# --- journeys that change the demo --------------------------------------------------
+
+
+def test_unmapped_fee_item_to_mapping_retry_and_green(demo: Demo, page: Any) -> None:
+    company = demo.company("quickbooks")
+    failed = result_of(demo, "quickbooks", "unmapped fee item")
+    assert failed.outcome == "failed" and failed.catalog_code == "qbo.fee_item_not_mapped"
+    with Session(get_db_engine(demo)) as db:
+        number = db.get(host.Invoice, int(failed.local_id)).number
+    browser_login(page, demo.url, "operator")
+    page.goto(f"{demo.url}/sync-admin/failures/")
+    group = page.locator("tr.sa-group[data-code='qbo.fee_item_not_mapped']")
+    assert group.locator("a.sa-fix").inner_text() == "Map the fee item"
+    shot(page, "failure_groups")
+    group.locator("a.sa-fix").click()
+    page.wait_for_url("**/sync-admin/mappings/**")
+    selected = page.locator("tr.sa-selected-row")
+    assert selected.get_attribute("data-host-key") == "merch"
+    options = selected.locator("select[name=provider_id] option:not([disabled])")
+    labels = [options.nth(i).inner_text() for i in range(options.count())]
+    # The sandbox company has no merchandise item: staff book it as general services.
+    choice = next(label for label in labels if label.startswith("Services"))
+    selected.locator("select[name=provider_id]").select_option(label=choice)
+    selected.locator("button:has-text('Save')").click()
+    page.wait_for_load_state()
+    assert f"Mapped merch to {choice}" in page.content()
+    page.goto(f"{demo.url}/sync-admin/failures/?company_id={company.id}")
+    row = page.locator(f"tr.sa-failure-row[data-result-id='{failed.id}']")
+    assert number in row.inner_text()
+    row.locator("button:has-text('Resync')").click()
+    page.wait_for_load_state()
+    assert "Started 1 retry" in page.content()
+    demo.work()
+    page.goto(f"{demo.url}/sync-admin/results/?company_id={company.id}&since=&q={number}")
+    result = page.locator(f"tr.sa-result-row[data-result-id='{failed.id}']")
+    assert "sa-outcome-synced" in result.get_attribute("class")
+    assert result.locator(".sa-outcome").inner_text() == "Synced"
+    with demo.app.app_context():
+        row = session.get(SyncResult, failed.id)
+        assert (row.outcome, row.catalog_code) == ("synced", None)
+        assert row.external_id
+    shot(page, "sync_results")
+
+
+def test_bulk_unlink_shows_the_cascade(demo: Demo, page: Any) -> None:
+    """A Xero club member with a synced invoice and payment: unlinking the contact shows
+    both documents before confirming, and unlinks all three."""
+    company = demo.company("xero")
+    with demo.app.app_context():
+        synced = {
+            (r.entity, r.local_id): r
+            for r in session.scalars(
+                select(SyncResult).where(
+                    SyncResult.company_id == company.id, SyncResult.outcome == "synced"
+                )
+            )
+        }
+    with Session(get_db_engine(demo)) as db:
+        member = invoice = payment = None
+        for candidate in db.scalars(
+            select(host.Member).where(host.Member.org_key == company.host_company_key)
+        ):
+            invoices = db.scalars(
+                select(host.Invoice).where(host.Invoice.member_id == candidate.id)
+            ).all()
+            payments = db.scalars(
+                select(host.Payment).where(host.Payment.member_id == candidate.id)
+            ).all()
+            documents = [("invoice", i) for i in invoices] + [("payment", p) for p in payments]
+            if (
+                len(invoices) == len(payments) == 1
+                and ("contact", str(candidate.id)) in synced
+                and all((e, str(d.id)) in synced for e, d in documents)
+            ):
+                member, invoice, payment = candidate, invoices[0], payments[0]
+                break
+        assert member is not None, "the demo has a member with a synced invoice and payment"
+    contact = synced[("contact", str(member.id))]
+    browser_login(page, demo.url, "operator")
+    page.goto(
+        f"{demo.url}/sync-admin/results/?company_id={company.id}&since=&entity=contact"
+        f"&q={member.id}"
+    )
+    page.check(f"input[name=result_ids][value='{contact.id}']")
+    page.click("button[value=unlink]")
+    page.wait_for_load_state()
+    assert page.locator("h2").inner_text() == "Unlink 3 records?"
+    dependents = page.locator("tr.sa-cascade-dependent")
+    assert dependents.count() == 2
+    text = " ".join(dependents.nth(i).inner_text() for i in range(2))
+    assert invoice.number in text and payment.reference in text
+    shot(page, "unlink_cascade")
+    page.click("#sa-confirm-unlink")
+    page.wait_for_load_state()
+    assert "Unlinked 1 record(s) and 2 dependent record(s)" in page.content()
+    with demo.app.app_context():
+        ids = [
+            contact.id,
+            synced[("invoice", str(invoice.id))].id,
+            synced[("payment", str(payment.id))].id,
+        ]
+        states = session.scalars(select(SyncResult.link_status).where(SyncResult.id.in_(ids)))
+        assert set(states) == {"unlinked"}
+
+
+def test_auto_resync_all_moves_through_syncing(demo: Demo, page: Any) -> None:
+    """The demo's companies need a resync (documented errors); every QuickBooks call takes
+    a second in the sandbox, so the run is watchable on the Data Feed."""
+    with demo.app.app_context():
+        needing = set(session.scalars(select(Company.id).where(Company.status == "needs_resync")))
+    watched = demo.company("quickbooks")
+    assert watched.id in needing
+    sandbox = demo.sandboxes["quickbooks"]
+    requests.post(f"{sandbox}/_sandbox/limits", json={"latency": 0.5}, timeout=5)
+    try:
+        browser_login(page, demo.url, "operator")
+        page.goto(f"{demo.url}/sync-admin/data-feed/")
+        row = page.locator(f"tr[data-company-id='{watched.id}']")
+        assert row.locator(".sa-status").inner_text() == "Needs Resync"
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.click("#sa-auto-resync-all")
+        page.wait_for_load_state()
+        assert f"Started {len(needing)} resync" in page.content()
+        # Record every status the poller shows while the worker runs in this process.
+        page.evaluate(
+            """(id) => { window.__seen = [];
+              const node = document.querySelector(`tr[data-company-id='${id}'] .sa-status-cell`);
+              new MutationObserver(() => window.__seen.push(node.innerText.trim()))
+                .observe(node, {subtree: true, childList: true, characterData: true}); }""",
+            watched.id,
+        )
+        demo.work()
+    finally:
+        requests.post(f"{sandbox}/_sandbox/limits", json={"latency": 0}, timeout=5)
+    page.wait_for_function(
+        "() => !document.getElementById('sa-recent-panel').hidden", timeout=15000
+    )
+    page.wait_for_function(
+        "(id) => !document.querySelector(`tr[data-company-id='${id}'] .sa-status`)"
+        ".innerText.startsWith('Syncing')",
+        arg=watched.id,
+    )
+    seen = page.evaluate("() => window.__seen")
+    assert any(text.startswith("Syncing") for text in seen), seen
+    with demo.app.app_context():
+        final = session.get(Company, watched.id).status
+    # The documented errors are still there: the company needs a resync again.
+    assert final == "needs_resync"
+    assert row.locator(".sa-status").inner_text() == "Needs Resync"
+    assert row.locator(".sa-progress").count() == 0
+    shot(page, "data_feed_after_resync")
