@@ -10,6 +10,7 @@ run in this process, and the admin is served on a live port.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,8 +52,11 @@ class Demo:
 
 def _database() -> Iterator[str]:
     if not PG_URL:
-        folder = tempfile.mkdtemp(prefix="sync_admin_demo_")
-        yield f"sqlite:///{Path(folder) / 'demo.db'}"
+        folder = Path(tempfile.mkdtemp(prefix="sync_admin_demo_"))
+        try:
+            yield f"sqlite:///{folder / 'demo.db'}"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         return
     name = PG_URL.rsplit("/", 1)[1].split("?")[0] + "_demo"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -122,3 +126,4 @@ def build_demo() -> Iterator[Demo]:
                 engine.dispose()
         redis_server.shutdown()
         next(databases, None)
+        shutil.rmtree(instance, ignore_errors=True)
