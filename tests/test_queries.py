@@ -113,12 +113,9 @@ def test_filters_narrow_and_totals_come_from_counters_or_a_capped_count(app: Fla
         assert len(page_logs(LogFilter(message="no FEE item")).rows) == 3  # case-insensitive
         assert page_logs(LogFilter(company="acme club 2")).total == 4
         assert len(page_logs(LogFilter(external_account="OWNER@acme")).rows) == 14
-        # Text searches count with the planner's estimate on PostgreSQL, exactly on SQLite.
+        # A search whose first window held the whole scope knows its total exactly.
         searched = page_logs(LogFilter(message="no fee item"))
-        assert searched.total_estimated == (session.get_bind().dialect.name == "postgresql")
-        assert len(searched.rows) == 3
-        if not searched.total_estimated:
-            assert searched.total == 3
+        assert (len(searched.rows), searched.total, searched.total_estimated) == (3, 3, False)
         assert page_logs(LogFilter(date=T0.date())).total == 14
         assert page_logs(LogFilter(date=T0.date() + timedelta(days=1))).total == 0
         assert page_logs(LogFilter(date_to=T0.date() - timedelta(days=1))).total == 0
@@ -159,6 +156,41 @@ def test_text_search_reads_a_window_then_the_whole_scope(
         # Back from the last page of a search.
         back = page_logs(LogFilter(company_id=cid, message="invoice"), rest.prev_cursor, 25)
         assert [r.id for r in back.rows] == [r.id for r in common.rows]
+
+
+def test_rare_term_search_reads_its_matches_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rare term: past a first window too thin to fill the page, one statement
+    reads the page from every match and counts them (no second scan for the total)."""
+    from sqlalchemy import event
+
+    from sync_admin.queries import logs
+
+    monkeypatch.setattr(logs, "SEARCH_WINDOWS", (5, 50))
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        old = add_logs(cid, 30, message="Gala dinner not mapped", start=T0 - timedelta(days=30))
+        add_logs(cid, 200)
+        statements: list[str] = []
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            page = page_logs(LogFilter(message="gala"))
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert [r.id for r in page.rows] == old[::-1][:25] and page.next_cursor
+        assert (page.total, page.total_capped, page.total_estimated) == (30, False, False)
+        searched = [s for s in statements if "LIKE" in s.upper()]
+        assert len(searched) == 2, searched  # the 5 newest rows, then every match once
+        assert "count(*)" in searched[1].lower() and "matching" in searched[1]
+        assert not [s for s in statements if s.lstrip().upper().startswith("EXPLAIN")]
+        rest = page_logs(LogFilter(message="gala"), page.next_cursor)
+        assert [r.id for r in rest.rows] == old[::-1][25:] and rest.next_cursor is None
 
 
 def test_company_summaries_read_the_counters(app: Flask) -> None:

@@ -194,12 +194,14 @@ def _counter_total(f: LogFilter) -> int | None:
 def page_logs(f: LogFilter, cursor: str | None = None, size: int = 25) -> Page[Log]:
     """One page of log lines, newest first, with a total that never scans the table.
 
-    The total is the company's counter when it answers the filter exactly, the
-    planner's estimate for text searches on PostgreSQL ("about"), else a count
-    that stops at ``COUNT_CAP``.
+    The total is the company's counter when it answers the filter exactly; for a
+    text search, the exact number of matches when the page was read from all of
+    them (a rare term, counted in the same statement), else the planner's
+    estimate on PostgreSQL ("about"); else a count that stops at ``COUNT_CAP``.
     """
     page_size(size)
     late = _text_filters(f)
+    matches: list[int] = []
     rows, next_c, prev_c = keyset_page(
         _query(f),
         Log.created_at,
@@ -209,11 +211,15 @@ def page_logs(f: LogFilter, cursor: str | None = None, size: int = 25) -> Page[L
         prefix=[Log.company_id] if f.company_id is not None else [],
         late=late,
         windows=COMPANY_SEARCH_WINDOWS if f.company_id is not None else SEARCH_WINDOWS,
+        matches=matches,
     )
     page: Page[Log] = Page(rows=rows, size=size, next_cursor=next_c, prev_cursor=prev_c)
     exact = _counter_total(f)
     if exact is not None:
         page.total = exact
+        return page
+    if matches:  # the search read every match for this page: its count came with it
+        page.total = matches[0]
         return page
     query = _query(f)
     if late is not None:

@@ -121,6 +121,7 @@ def keyset_page(
     prefix: Sequence[Any] = (),
     late: Callable[[Any], list[Any]] | None = None,
     windows: Sequence[int] = (),
+    matches: list[int] | None = None,
 ) -> tuple[list[Any], str | None, str | None]:
     """Entities of ``query`` newest first, ``size`` at a time, from ``cursor``.
 
@@ -130,7 +131,13 @@ def keyset_page(
     scope (``windows``: row counts, growing) and, only when the largest holds too
     few matches, to the whole scope through the filters' own index (see
     ``_whole_scope``): common terms are found by walking the time index, rare
-    ones through the text index.
+    ones through the text index. A window whose matches, at its density, could
+    not fill the page in the next window sends the search to the index at once.
+
+    ``matches``: on a first page whose late filters were read over the whole scope
+    (a rare term), the number of matching rows is appended to it, counted by the
+    statement that read the page (one scan of the text index, not a second one
+    for the total).
 
     Returns rows, the cursor of the next (older) page and of the previous
     (newer) page; None where there is no such page.
@@ -149,7 +156,9 @@ def keyset_page(
     if late is None:
         rows = list(session.scalars(query.order_by(*order).limit(size + 1)).all())
     else:
-        rows = _late_filtered(query, order, at_col, id_col, way, late, windows, size)
+        keys = [*prefix, at_col, id_col]
+        counted = matches if cursor is None else None
+        rows = _late_filtered(query, keys, way, late, windows, size, counted)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:
@@ -167,16 +176,17 @@ def keyset_page(
 
 def _late_filtered(
     query: Select,
-    order: list[Any],
-    at_col: Any,
-    id_col: Any,
+    keys: list[Any],
     way: Callable[[Any], Any],
     late: Callable[[Any], list[Any]],
     windows: Sequence[int],
     size: int,
+    counted: list[int] | None,
 ) -> list[Any]:
     entity = query.column_descriptions[0]["entity"]
-    for rows in windows:
+    order = [way(c) for c in keys]
+    at_col, id_col = keys[-2], keys[-1]
+    for i, rows in enumerate(windows):
         newest = aliased(entity, query.order_by(*order).limit(rows).subquery())
         found = list(
             session.scalars(
@@ -190,23 +200,59 @@ def _late_filtered(
             return found
         beyond = query.with_only_columns(id_col).order_by(*order).offset(rows).limit(1)
         if session.execute(beyond).first() is None:
+            if counted is not None:
+                counted.append(len(found))
             return found  # the window was the whole scope
-    return _whole_scope(query.where(*late(entity)).order_by(*order).limit(size + 1))
+        following = windows[i + 1 : i + 2]
+        if following and len(found) * following[0] < (size + 1) * rows:
+            break  # at this density the next window would not fill the page either
+    return _whole_scope(query.where(*late(entity)), keys, way, size, counted)
 
 
-def _whole_scope(statement: Select) -> list[Any]:
+def _whole_scope(
+    matching: Select,
+    keys: list[Any],
+    way: Callable[[Any], Any],
+    size: int,
+    counted: list[int] | None,
+) -> list[Any]:
     """Rare matches: on PostgreSQL, make the planner read them through the text
     index (a bitmap of the few matching rows, then a top-N sort) instead of
-    walking the time index through millions of rows that do not match."""
-    if session.get_bind().dialect.name != "postgresql":
-        return list(session.scalars(statement).all())
-    session.execute(text("SET LOCAL enable_indexscan = off"))
-    session.execute(text("SET LOCAL enable_indexonlyscan = off"))
+    walking the time index through millions of rows that do not match.
+
+    With ``counted``, one statement reads the keys of every match once (a
+    materialized CTE), takes the page from them and counts them."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if counted is None:
+        statement = matching.order_by(*[way(c) for c in keys]).limit(size + 1)
+    else:
+        entity = matching.column_descriptions[0]["entity"]
+        found = matching.with_only_columns(*keys).cte("matching")
+        if postgresql:
+            found = found.prefix_with("MATERIALIZED")
+        newest = (
+            select(found.c[keys[-1].key])
+            .order_by(*[way(found.c[c.key]) for c in keys])
+            .limit(size + 1)
+        )
+        statement = (
+            select(entity, select(func.count()).select_from(found).scalar_subquery())
+            .where(keys[-1].in_(newest))
+            .order_by(*[way(c) for c in keys])
+        )
+    if postgresql:
+        session.execute(text("SET LOCAL enable_indexscan = off"))
+        session.execute(text("SET LOCAL enable_indexonlyscan = off"))
     try:
-        return list(session.scalars(statement).all())
+        if counted is None:
+            return list(session.scalars(statement).all())
+        rows = session.execute(statement).all()
+        counted.append(int(rows[0][1]) if rows else 0)
+        return [row[0] for row in rows]
     finally:
-        session.execute(text("RESET enable_indexscan"))
-        session.execute(text("RESET enable_indexonlyscan"))
+        if postgresql:
+            session.execute(text("RESET enable_indexscan"))
+            session.execute(text("RESET enable_indexonlyscan"))
 
 
 def pinned(column: Any, value: Any) -> Any:
