@@ -601,6 +601,8 @@ def _quickbooks_deletes_invoices(
     from examples.membership.data import Books
     from examples.membership.models import Invoice, Member
 
+    if len(item.cases.unpaid) < 2 or item.cases.front_desk is None:
+        return  # a club too small for these cases
     base = app.config["SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL"]
     company = session.get(Company, item.company_id)
     changed, paid_for = item.cases.unpaid[:2]
@@ -655,6 +657,8 @@ def _xero_reconciles_a_payment(
     from examples.membership.data import Books
     from examples.membership.models import Invoice
 
+    if not item.cases.paid:
+        return  # a club too small for this case
     base = app.config["SYNC_ADMIN_XERO_API_URL"]
     company = session.get(Company, item.company_id)
     invoice_id, payment_id = item.cases.paid[0]
