@@ -126,9 +126,13 @@ def test_no_token_secret_or_authorization_header_anywhere(
         mappings.set_mapping(linked.company, "fee_item", "dues", "1", actor=STAFF)
 
     _sync(app, linked.company, RunKind.FULL)
-    # Expire the access token so the next run refreshes (a rotation), then sync again.
+    # Expire the access token so the next run refreshes (a rotation), then sync again; the
+    # member changes so that the incremental run has something to push (it pulls no
+    # reference data, so without a change it makes no call).
     for token in list(linked.state["access"]):
         linked.state["access"][token] = 0
+    books.touch(ann, email="ann.lee@example.org")
+    books.db.commit()
     _sync(app, linked.company, RunKind.INCREMENTAL)
     issued = [*linked.state["access"], *linked.state["refresh"]]
     assert len(issued) >= 4, "the sandbox issued and rotated tokens"
@@ -136,6 +140,8 @@ def test_no_token_secret_or_authorization_header_anywhere(
     # The forced token error: every token dead, the refresh refused.
     linked.state["access"].clear()
     linked.state["refresh"].clear()
+    books.touch(ann, email="ann.lee2@example.org")
+    books.db.commit()
     failed_run = _sync(app, linked.company, RunKind.INCREMENTAL)
     with app.app_context():
         assert session.get(Run, failed_run).status == "failed"
