@@ -44,6 +44,12 @@ def result_of(demo: Demo, provider: str, case: str, failed: bool = True) -> Sync
         return row
 
 
+def host_engine(demo: Demo) -> Any:
+    """The membership product's database (the demo's host keeps its tables beside ours)."""
+    with demo.app.app_context():
+        return get_db().engine
+
+
 def test_summary_cards_to_a_companys_logs(demo: Demo, page: Any) -> None:
     company = demo.company("quickbooks")
     with demo.app.app_context():
@@ -151,7 +157,7 @@ def test_a_local_id_opens_the_host_record(demo: Demo, page: Any) -> None:
     """Sync Results' local id links into the membership product's record page."""
     company = demo.company("quickbooks")
     failed = result_of(demo, "quickbooks", "unmapped fee item")
-    with Session(get_db_engine(demo)) as db:
+    with Session(host_engine(demo)) as db:
         invoice = db.get(host.Invoice, int(failed.local_id))
         member = db.get(host.Member, invoice.member_id)
         number, name = invoice.number, f"{member.first_name} {member.last_name}"
@@ -170,11 +176,13 @@ def test_a_local_id_opens_the_host_record(demo: Demo, page: Any) -> None:
     assert record.locator(f".mb-invoice-list a:has-text('{number}')").count() == 1
     shot(record, "host_record_page")
     record.close()
-
-
-def get_db_engine(demo: Demo) -> Any:
-    with demo.app.app_context():
-        return get_db().engine
+    # A failure group whose fix is in the host ("Open the record") links to the same pages.
+    page.goto(f"{demo.url}/sync-admin/failures/")
+    fix = page.locator("tr.sa-group[data-code='sync_admin.field_too_long'] a.sa-fix")
+    assert fix.inner_text() == "Open the record"
+    href = fix.get_attribute("href")
+    assert re.fullmatch(r"/membership/(contact|invoice)/\d+", href), href
+    assert page.request.get(demo.url + href).status == 200
 
 
 # --- journeys that change the demo --------------------------------------------------
@@ -184,7 +192,7 @@ def test_unmapped_fee_item_to_mapping_retry_and_green(demo: Demo, page: Any) -> 
     company = demo.company("quickbooks")
     failed = result_of(demo, "quickbooks", "unmapped fee item")
     assert failed.outcome == "failed" and failed.catalog_code == "qbo.fee_item_not_mapped"
-    with Session(get_db_engine(demo)) as db:
+    with Session(host_engine(demo)) as db:
         number = db.get(host.Invoice, int(failed.local_id)).number
     browser_login(page, demo.url, "operator")
     page.goto(f"{demo.url}/sync-admin/failures/")
@@ -234,7 +242,7 @@ def test_bulk_unlink_shows_the_cascade(demo: Demo, page: Any) -> None:
                 )
             )
         }
-    with Session(get_db_engine(demo)) as db:
+    with Session(host_engine(demo)) as db:
         member = invoice = payment = None
         for candidate in db.scalars(
             select(host.Member).where(host.Member.org_key == company.host_company_key)
