@@ -342,3 +342,30 @@ def test_incremental_runs_read_one_cdc_answer_and_apply_quickbooks_changes(
     numbers = [i["DocNumber"] for i in qbo_state(qbo_sandbox).table("Invoice").values()]
     assert numbers.count("2002") == 1 and numbers.count("2001") == 1
     assert kept_id in qbo_state(qbo_sandbox).table("Invoice")
+
+
+def test_a_cursor_older_than_cdc_keeps_falls_back_to_full_pulls(
+    app: Flask, company: int, books: Books, host_db: Session, qbo_sandbox: LiveServer
+) -> None:
+    """QuickBooks keeps 30 days of changes: an older cursor is refused (4001), the run says so,
+    imports the reference data whole and starts a fresh cursor."""
+    from datetime import UTC, datetime, timedelta
+
+    books.db.commit()  # the club, with nothing to push
+    with app.app_context():
+        row = session.get(Company, company)
+        old = (datetime.now(UTC) - timedelta(days=45)).isoformat()
+        row.cursors = {"changes": old, "pull:tax_rate": datetime.now(UTC).isoformat()}
+        session.commit()
+        run_id = resync.resync_company(company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+    qbo_sandbox.app.sandbox.reset_stats()
+    work(app)
+    calls = qbo_sandbox.app.sandbox.stats()["realms"][REALM]["calls"]
+    with app.app_context():
+        run = session.get(Run, run_id)
+        assert (run.status, run.flag) == ("succeeded", "blue"), run.message
+        story = messages(company)
+        assert any("no longer keeps changes since" in m for m in story), story
+        assert calls == 3, calls  # the refused CDC call, then accounts and items whole
+        cursors = session.get(Company, company).cursors
+        assert cursors["changes"] > old and cursors["pull:item"] > old

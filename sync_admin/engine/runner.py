@@ -360,19 +360,19 @@ class Runner:
         if not specs:
             return {}, utcnow()
         before = utcnow()
+
+        def read() -> tuple[dict[Entity, list[ProviderChange]], datetime] | ProviderError:
+            try:
+                return self.client.changed([s.entity for s in specs], since)
+            except ProviderError as exc:
+                if "stale_cursor" in exc.diagnosis.facts:
+                    return exc  # asking again would be refused again: pull whole instead
+                raise
+
         try:
-            return self.policy.call(lambda: self.client.changed([s.entity for s in specs], since))
+            answer = self.policy.call(read)
         except ProviderError as exc:
             d = exc.diagnosis
-            if "stale_cursor" in d.facts:
-                self.book.event(
-                    f"{self.provider.label} no longer keeps changes since {since:%Y-%m-%d}: "
-                    "reference data is imported whole; changes made there to synced records "
-                    "before today are not reported",
-                    Level.WARNING,
-                    catalog_code=d.code,
-                )
-                return {}, before
             self.problems += 1
             self.book.event(
                 f"Could not read the changes made in {self.provider.label}: "
@@ -383,6 +383,16 @@ class Runner:
                 body=scrub(exc.body),
             )
             return None
+        if isinstance(answer, ProviderError):
+            self.book.event(
+                f"{self.provider.label} no longer keeps changes since {since:%Y-%m-%d}: "
+                "reference data is imported whole; changes made there to synced records "
+                "until now are not reported",
+                Level.WARNING,
+                catalog_code=answer.diagnosis.code,
+            )
+            return {}, before
+        return answer
 
     def _apply_reference(self, spec: EntitySpec, changes: list[ProviderChange]) -> None:
         records = [c.record for c in changes if c.record is not None]

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -146,8 +147,14 @@ class XeroClient:
         self, entities: Sequence[Entity], since: datetime
     ) -> tuple[dict[Entity, list[ProviderChange]], datetime]:
         """Records changed in Xero since the cursor: one If-Modified-Since listing per entity
-        (archived contacts included, so that archiving one is seen)."""
-        started = datetime.now(UTC)
+        (archived contacts included, so that archiving one is seen).
+
+        If-Modified-Since counts whole seconds: the next cursor is the next whole second, and
+        the listings start once it has come, so the next read neither misses a change nor
+        reads back the writes of the second before (a burst of a run's own pushes)."""
+        now = datetime.now(UTC)
+        started = now.replace(microsecond=0) + timedelta(seconds=1)
+        time.sleep((started - now).total_seconds())
         found: dict[Entity, list[ProviderChange]] = {}
         listed: dict[str, list[dict[str, Any]]] = {}
         for entity in entities:
