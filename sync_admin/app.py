@@ -90,7 +90,12 @@ def _host_pages(app: Flask, ext: SyncAdmin) -> None:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the standalone admin. Raises ``ConfigurationError`` with a clear message."""
-    app = Flask("sync_admin", instance_relative_config=True)
+    # SYNC_ADMIN_INSTANCE_PATH moves instance/ (SQLite, embedded Redis, demo secrets) elsewhere.
+    app = Flask(
+        "sync_admin",
+        instance_relative_config=True,
+        instance_path=os.environ.get("SYNC_ADMIN_INSTANCE_PATH") or None,
+    )
     app.config.update(DEFAULTS)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'sync_admin.db'}"

