@@ -369,3 +369,39 @@ def test_a_cursor_older_than_cdc_keeps_falls_back_to_full_pulls(
         assert calls == 3, calls  # the refused CDC call, then accounts and items whole
         cursors = session.get(Company, company).cursors
         assert cursors["changes"] > old and cursors["pull:item"] > old
+
+
+def test_an_invoice_whose_payment_moved_its_sync_token_updates_after_one_stale_answer(
+    app: Flask, company: int, books: Books, host_db: Session, qbo_sandbox: LiveServer
+) -> None:
+    """QuickBooks moves an invoice's SyncToken when a payment is applied to it, after the
+    sync stored the invoice's version. The club then edits the invoice: QuickBooks answers
+    5010 Stale Object, and the retry reads the current version instead of sending the same
+    stale one again (seed 002's 'Retry: the sync reads the current version')."""
+    books.fee_item("dues", "Annual dues", "150.00")
+    ann = books.member("Ann", "Lee")
+    invoice = books.invoice(ann, "3001", [("dues", "150.00")])
+    books.payment(ann, "P-3001", [(invoice, "50.00")])
+    books.db.commit()
+    with app.app_context():
+        mappings.set_mapping(company, "fee_item", "dues", "2", actor=STAFF)
+        resync.resync_company(company, actor=STAFF, kind=RunKind.FULL)
+    work(app)
+    with app.app_context():
+        row = results(company)[("invoice", str(invoice.id))]
+        assert row.outcome == "synced"
+        stored, external_id = row.external_version, row.external_id
+    current = qbo_state(qbo_sandbox).table("Invoice")[external_id]["SyncToken"]
+    assert current != stored, "the payment moved the invoice's SyncToken"
+    books.touch(invoice, memo="Reissued")
+    books.db.commit()
+    with app.app_context():
+        run_id = resync.resync_company(company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+    work(app)
+    with app.app_context():
+        assert session.get(Run, run_id).flag == "blue", messages(company)[-5:]
+        row = results(company)[("invoice", str(invoice.id))]
+        assert row.outcome == "synced", (row.catalog_code, row.details)
+    saved = qbo_state(qbo_sandbox).table("Invoice")[external_id]
+    assert saved["CustomerMemo"]["value"] == "Reissued"
+    assert row.external_version == saved["SyncToken"]

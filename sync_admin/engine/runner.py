@@ -10,6 +10,7 @@ record whose answer never arrived.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import islice
@@ -698,6 +699,7 @@ class Runner:
     def _send(self, spec: EntitySpec, items: list[PushItem], rows: dict[str, SyncResult]) -> None:
         self.sent += len(items)
         pending = items
+        rekeyed = False
         rounds = 0
         synced = failed = 0
         while pending:
@@ -728,12 +730,22 @@ class Runner:
                     and retryable(outcome.diagnosis)
                     and rounds < self.policy.limit(outcome.diagnosis)
                 ):
+                    if outcome.diagnosis.category == Category.STALE_OBJECT:
+                        # The stored version is out of date (a payment applied to the invoice,
+                        # an edit in the provider): the client reads the current one. The answer
+                        # was definite, so a fresh key: the old one would replay the refusal.
+                        item.external_version = None
+                        item.idempotency_key = row.idempotency_key = uuid.uuid4().hex
+                        rekeyed = True
                     again.append(item)
                 else:
                     d = outcome.diagnosis or self.provider.diagnose(400, outcome.body)
                     self._fail(row, item.record, d, body=outcome.body)
                     failed += 1
             pending = again
+            if rekeyed:
+                self._flush()  # the new keys are stored before the call that uses them
+                rekeyed = False
             if pending:
                 rounds += 1
                 self.policy.retries += 1
