@@ -6,6 +6,7 @@ failure groups read from it say what a GROUP BY over the ledger says."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from engine_setup import (
 from flask import Flask, current_app
 from sqlalchemy import false, func, insert, select
 from sqlalchemy.orm import Session
-from worlds import make_world
+from worlds import add_result, make_world
 
 from examples.membership.data import Books
 from sync_admin.db import get_db, session
@@ -36,6 +37,7 @@ from sync_admin.seed import seed
 from sync_admin.services import mappings, records, resync
 from sync_admin.vocabulary import Direction, Outcome, RunKind
 
+T = datetime(2026, 1, 2)
 Counts = dict[tuple[int, str], tuple[int, datetime | None, datetime | None, int]]
 
 
@@ -177,6 +179,53 @@ def test_counts_follow_changes_to_rows_the_session_never_loaded(app: Flask) -> N
     with app.test_request_context():
         assert [g.catalog_code for g in failure_groups(company_id=world.company)] == ["a.two"]
         assert failure_groups(company_id=world.company + 1) == []
+
+
+def test_two_transactions_changing_one_company_take_turns(app: Flask) -> None:
+    """The second waits for the first to commit before changing its failures, so each
+    recount sees the other's change (without it: a stale count, or a duplicate key)."""
+    world = make_world(app)
+    with app.app_context():
+        ids = [
+            add_result(world.company, "invoice", str(i), catalog_code="a.one", last_attempt_at=T).id
+            for i in range(3)
+        ]
+        session.commit()
+    flushed, release, done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with app.app_context():
+                session.get(SyncResult, ids[0]).excluded = True
+                session.flush()
+                flushed.set()
+                release.wait(10)
+                session.commit()
+        except BaseException as exc:  # reported by the test thread
+            errors.append(exc)
+            flushed.set()
+
+    def second() -> None:
+        try:
+            flushed.wait(10)
+            with app.app_context():
+                records.exclude([ids[1]], actor=STAFF)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    assert not done.wait(1.0), "the second transaction went ahead of the first"
+    release.set()
+    for t in threads:
+        t.join(20)
+    assert not errors, errors
+    with app.app_context():
+        assert {k[1]: v[0] for k, v in check().items()} == {"a.one": 1}
 
 
 def test_seed_fills_the_counts(app: Flask) -> None:
