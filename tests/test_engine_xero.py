@@ -5,6 +5,8 @@ what Xero's users changed (If-Modified-Since, one listing per entity) and applie
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -169,3 +171,183 @@ def test_incremental_runs_apply_what_xero_users_changed(
         "GET /Payments": 1,
         "GET /CreditNotes": 1,
     }, by_request
+
+
+def test_an_edited_payment_is_replaced_in_xero_not_duplicated(
+    app: Flask, company: int, books: Books, host_db: Session, xero_sandbox: LiveServer
+) -> None:
+    """The club corrects a synced payment (amount, date, then bank account): Xero cannot edit
+    a payment, so the run deletes the old one and creates the new one; the sync result
+    follows the new PaymentID and the log says the payment was replaced. Once Xero's user
+    reconciled it, the next correction fails with xero.already_reconciled and changes
+    nothing in Xero."""
+    books.fee_item("dues", "Annual dues", "100.00")
+    ann = books.member("Ann", "Lee")
+    invoice = books.invoice(ann, "X-1", [("dues", "100.00")])
+    paid = books.payment(ann, "PAY-1", [(invoice, "40.00")], deposit_account="bank")
+    books.db.commit()
+    with app.app_context():
+        tenant = session.get(Company, company).provider_company_id
+        pull = resync.resync_company(
+            company, actor=STAFF, kind=RunKind.FULL, entities=["account", "item"]
+        ).id
+    work(app)
+    with app.app_context():
+        assert session.get(Run, pull).status == "succeeded"
+        refs = session.scalars(
+            select(ReferenceObject).where(ReferenceObject.company_id == company)
+        ).all()
+        dues = next(r.external_id for r in refs if r.entity == "item" and r.code == "DUES")
+        bank = next(r.external_id for r in refs if r.entity == "account" and r.code == "090")
+        savings = next(r.external_id for r in refs if r.entity == "account" and r.code == "091")
+        mappings.set_mapping(company, "fee_item", "dues", dues, actor=STAFF)
+        mappings.set_mapping(company, "account", "bank", bank, actor=STAFF)
+        mappings.set_mapping(company, "account", "savings", savings, actor=STAFF)
+        full = resync.resync_company(company, actor=STAFF, kind=RunKind.FULL).id
+    work(app)
+    with app.app_context():
+        run = session.get(Run, full)
+        assert (run.status, run.flag) == ("succeeded", "blue"), run.message
+        first = results(company)[("payment", str(paid.id))].external_id
+        invoice_id = results(company)[("invoice", str(invoice.id))].external_id
+
+    def live() -> list[tuple[str, float, str]]:
+        state = xero_sandbox.server.app.config["XERO_SANDBOX"]
+        with state.lock:
+            rows = [dict(p) for p in state.org(tenant).payments.values()]
+        return [
+            (p["PaymentID"], p["Amount"], p["Account"]["Code"])
+            for p in rows
+            if p["Invoice"]["InvoiceID"] == invoice_id and p["Status"] != "DELETED"
+        ]
+
+    def sync() -> Run:
+        with app.app_context():
+            run_id = resync.resync_company(company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+        work(app)
+        with app.app_context():
+            return session.get(Run, run_id)
+
+    assert live() == [(first, 40.0, "090")]
+    books.touch(
+        paid,
+        amount=Decimal("60.00"),
+        applications=[{"invoice_id": invoice.id, "amount": "60.00"}],
+        paid_on=date(2026, 11, 20),
+    )
+    books.db.commit()
+    run = sync()
+    assert (run.status, run.flag) == ("succeeded", "blue"), run.message
+    assert len(live()) == 1, "one payment in Xero, not the old one beside the new one"
+    with app.app_context():
+        row = results(company)[("payment", str(paid.id))]
+        assert row.outcome == "synced" and row.external_id not in (None, first)
+        second = row.external_id
+        story = messages(company)
+        assert any("PAY-1 replaced in Xero" in m and first in m and second in m for m in story), (
+            story[-6:]
+        )
+    assert live() == [(second, 60.0, "090")]
+    # Xero's user reconciles it; the club then moves it to the savings account.
+    control(
+        xero_sandbox,
+        "POST",
+        f"/tenants/{tenant}/records/payments/{second}",
+        json={"IsReconciled": True},
+    )
+    books.touch(paid, deposit_account="savings")
+    books.db.commit()
+    run = sync()
+    with app.app_context():
+        row = results(company)[("payment", str(paid.id))]
+        assert (row.outcome, row.catalog_code, row.external_id) == (
+            "failed",
+            "xero.already_reconciled",
+            second,
+        )
+        check_counters(company)
+    assert live() == [(second, 60.0, "090")]
+
+
+def test_a_crash_between_delete_and_create_is_finished_by_the_next_run(
+    app: Flask,
+    company: int,
+    books: Books,
+    host_db: Session,
+    xero_sandbox: LiveServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The work-horse dies right after Xero deleted the old payment, before the new one is
+    created (simulated by an exception raised in place of the create call: a kill at that
+    exact point cannot be timed). The ledger kept the record pending with its key, so the
+    next run replays the delete and creates the payment once."""
+    from sync_admin_xero.client import XeroClient
+
+    books.fee_item("dues", "Annual dues", "100.00")
+    ann = books.member("Ann", "Lee")
+    invoice = books.invoice(ann, "X-1", [("dues", "100.00")])
+    paid = books.payment(ann, "PAY-1", [(invoice, "40.00")], deposit_account="bank")
+    books.db.commit()
+    with app.app_context():
+        tenant = session.get(Company, company).provider_company_id
+        resync.resync_company(company, actor=STAFF, kind=RunKind.FULL, entities=["account", "item"])
+    work(app)
+    with app.app_context():
+        refs = session.scalars(
+            select(ReferenceObject).where(ReferenceObject.company_id == company)
+        ).all()
+        dues = next(r.external_id for r in refs if r.entity == "item" and r.code == "DUES")
+        bank = next(r.external_id for r in refs if r.entity == "account" and r.code == "090")
+        mappings.set_mapping(company, "fee_item", "dues", dues, actor=STAFF)
+        mappings.set_mapping(company, "account", "bank", bank, actor=STAFF)
+        resync.resync_company(company, actor=STAFF, kind=RunKind.FULL)
+    work(app)
+    with app.app_context():
+        first = results(company)[("payment", str(paid.id))].external_id
+        invoice_id = results(company)[("invoice", str(invoice.id))].external_id
+    books.touch(
+        paid, amount=Decimal("70.00"), applications=[{"invoice_id": invoice.id, "amount": "70.00"}]
+    )
+    books.db.commit()
+
+    real_call = XeroClient._call
+
+    def dies_before_create(self: XeroClient, method: str, path: str, **kwargs: Any) -> Any:
+        if (method, path) == ("PUT", "/Payments"):
+            raise RuntimeError("work-horse killed")
+        return real_call(self, method, path, **kwargs)
+
+    monkeypatch.setattr(XeroClient, "_call", dies_before_create)
+    with app.app_context():
+        crashed = resync.resync_company(company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+    work(app)
+    monkeypatch.setattr(XeroClient, "_call", real_call)
+    with app.app_context():
+        assert session.get(Run, crashed).status == "failed"
+        row = results(company)[("payment", str(paid.id))]
+        assert (row.outcome, row.external_id) == ("pending", first)
+        key = row.idempotency_key
+
+    def live() -> list[tuple[str, float]]:
+        state = xero_sandbox.server.app.config["XERO_SANDBOX"]
+        with state.lock:
+            rows = [dict(p) for p in state.org(tenant).payments.values()]
+        return [
+            (p["PaymentID"], p["Amount"])
+            for p in rows
+            if p["Invoice"]["InvoiceID"] == invoice_id and p["Status"] != "DELETED"
+        ]
+
+    assert live() == [], "the old payment was deleted, the new one not created yet"
+    with app.app_context():
+        again = resync.resync_company(company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+    work(app)
+    with app.app_context():
+        run = session.get(Run, again)
+        assert (run.status, run.flag) == ("succeeded", "blue"), run.message
+        row = results(company)[("payment", str(paid.id))]
+        assert row.outcome == "synced" and row.idempotency_key == key
+        assert live() == [(row.external_id, 70.0)]
+        assert any("PAY-1 replaced in Xero" in m for m in messages(company))
+    replayed = control(xero_sandbox, "GET", "/stats")["tenants"][tenant]["replayed"]
+    assert replayed >= 1, "the delete was replayed under the stored key"

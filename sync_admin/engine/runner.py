@@ -438,6 +438,8 @@ class Runner:
                 change = by_id[row.external_id]
                 if row.excluded or row.link_status == LinkStatus.UNLINKED:
                     continue
+                if change.removed and row.outcome == Outcome.PENDING:
+                    continue  # its last push got no answer: the retry (same key) decides
                 if change.removed:
                     self._removed_in_provider(row, change)
                 elif change.version and change.version != row.external_version:
@@ -680,7 +682,8 @@ class Runner:
             row.attempts = (row.attempts or 0) + 1
             row.last_attempt_at = now
             row.payload_hash = digest
-            row.facts = {"depends_on": depends_on}
+            sent = (row.facts or {}).get("sent") if row.external_id else None
+            row.facts = {"depends_on": depends_on, **({"sent": sent} if sent else {})}
             rows[local_id] = row
             items.append(
                 PushItem(
@@ -689,6 +692,7 @@ class Runner:
                     refs=refs,
                     external_id=row.external_id,
                     external_version=row.external_version,
+                    sent=sent,
                 )
             )
         if items:
@@ -724,6 +728,10 @@ class Runner:
                     failed += 1
                 elif outcome.ok:
                     self._synced(row, outcome.external_id, outcome.external_version)
+                    if outcome.sent:
+                        row.facts = {**(row.facts or {}), "sent": outcome.sent}
+                    if outcome.replaced:
+                        self._replaced(row, outcome.replaced)
                     synced += 1
                 elif (
                     outcome.diagnosis is not None
@@ -739,6 +747,10 @@ class Runner:
                         rekeyed = True
                     again.append(item)
                 else:
+                    if outcome.replaced:
+                        # The old provider record is gone, the new one was refused: unlinked,
+                        # so that the retry creates it (not "deleted in the provider").
+                        row.external_id = row.external_version = None
                     d = outcome.diagnosis or self.provider.diagnose(400, outcome.body)
                     self._fail(row, item.record, d, body=outcome.body)
                     failed += 1
@@ -774,6 +786,18 @@ class Runner:
         self.run.succeeded += 1
         self.unwritten += 1
 
+    def _replaced(self, row: SyncResult, old: str) -> None:
+        """The provider could not edit the record in place (a Xero payment): the old one was
+        deleted and a new one created; the sync result now points at the new one."""
+        self.book.event(
+            f"{_label(row.entity)} {row.label or row.local_id} replaced in "
+            f"{self.provider.label}: {old} deleted, {row.external_id} created "
+            "(it cannot be edited there)",
+            entity=row.entity,
+            direction=Direction.PUSH,
+            local_id=row.local_id,
+        )
+
     def _fail(
         self,
         row: SyncResult,
@@ -793,6 +817,8 @@ class Runner:
         facts["depends_on"] = (
             depends_on if depends_on is not None else (row.facts or {}).get("depends_on", [])
         )
+        if row.external_id and (row.facts or {}).get("sent"):
+            facts["sent"] = row.facts["sent"]  # the provider still holds what was last sent
         row.facts = facts
         row.response_body = scrub(body)
         row.blocked_by = None

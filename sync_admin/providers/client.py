@@ -95,6 +95,9 @@ class PushItem:
     refs: Refs
     external_id: str | None = None  # set: update the linked provider record
     external_version: str | None = None  # QBO SyncToken of the linked record
+    # The provider's own digest of what it last received for this record (the ledger keeps
+    # it): a provider that cannot update in place (Xero payments) skips an unchanged one.
+    sent: str | None = None
 
     @property
     def local_id(self) -> str:
@@ -110,6 +113,10 @@ class PushOutcome:
     diagnosis: Diagnosis | None = None
     # The provider's answer for this element, secrets removed, for the error body.
     body: str = ""
+    # Digest of what the provider now holds, kept by the ledger for the next ``PushItem.sent``.
+    sent: str | None = None
+    # The provider record deleted to make way for ``external_id`` (an edited Xero payment).
+    replaced: str | None = None
 
 
 @dataclass

@@ -7,7 +7,8 @@ and send ``If-Modified-Since`` for incremental pulls. Pushes go in batches:
 creates with PUT, updates with POST, ``summarizeErrors=false`` so that each
 element answers with its own ``StatusAttributeString`` and ``ValidationErrors``,
 and an ``Idempotency-Key`` derived from the records' keys, so that a retried
-request is replayed by Xero, never done twice. The client never refreshes
+request is replayed by Xero, never done twice. Xero cannot edit a payment: an
+edited one is deleted and created again (``_replace_payment``). The client never refreshes
 tokens or sleeps: it raises ``ProviderError`` and the engine's call policy
 decides (429 included: the diagnosis carries ``Retry-After``).
 """
@@ -228,6 +229,10 @@ class XeroClient:
         creates = [i for i in items if not i.external_id]
         updates = [i for i in items if i.external_id]
         outcomes: dict[str, PushOutcome] = {}
+        if entity == Entity.PAYMENT:
+            for item in updates:
+                outcomes[item.local_id] = self._replace_payment(item)
+            updates = []
         for method, group in (("PUT", creates), ("POST", updates)):
             if group:
                 for outcome in self._batch(entity, method, group, codes):
@@ -256,8 +261,71 @@ class XeroClient:
         outcomes = []
         for index, item in enumerate(items):
             element = answered[index] if index < len(answered) else None
-            outcomes.append(self._outcome(entity, item, element, id_field))
+            outcome = self._outcome(entity, item, element, id_field)
+            if entity == Entity.PAYMENT and outcome.ok:
+                outcome.sent = _digest(elements[index])
+            outcomes.append(outcome)
         return outcomes
+
+    def _replace_payment(self, item: PushItem) -> PushOutcome:
+        """An edited payment: Xero has no payment update (PUT and POST /Payments create,
+        POST /Payments/{id} only deletes), so the old payment is deleted and the new version
+        created. Nothing Xero holds changed: no call. Both calls' Idempotency-Keys derive
+        from the record's key, which the ledger stored before the first call, so a retry
+        after a crash between them replays the delete and finishes the create, once."""
+        old = str(item.external_id)
+        element = to_xero(Entity.PAYMENT, item, {})
+        digest = _digest(element)
+        unchanged = PushOutcome(
+            item.local_id,
+            True,
+            external_id=old,
+            external_version=item.external_version,
+            sent=digest,
+        )
+        if item.sent == digest:
+            return unchanged
+        if item.sent is None:
+            # A ledger row from before the digest was kept: compare with Xero's copy.
+            current = self.get(Entity.PAYMENT, old)
+            if current is not None and _same_payment(current, element):
+                return unchanged
+        refused = self._delete_payment(item, old)
+        if refused is not None:
+            return refused
+        _, answer = self._call(
+            "PUT",
+            "/Payments",
+            params={"summarizeErrors": "false"},
+            body={"Payments": [element]},
+            idempotency_key=_limit(f"{item.idempotency_key}:create"),
+        )
+        answered = answer.get("Payments") or [None]
+        outcome = self._outcome(Entity.PAYMENT, item, answered[0], "PaymentID")
+        outcome.replaced = old
+        if outcome.ok:
+            outcome.sent = digest
+        return outcome
+
+    def _delete_payment(self, item: PushItem, payment_id: str) -> PushOutcome | None:
+        """Delete the old payment (None once it is deleted); Xero's refusal (reconciled:
+        xero.already_reconciled) as the record's failed outcome."""
+        status, answer = self._call(
+            "POST",
+            f"/Payments/{payment_id}",
+            body={"Status": "DELETED"},
+            idempotency_key=_limit(f"{item.idempotency_key}:delete"),
+            allow=(400,),
+        )
+        if status != 400:
+            return None
+        current = self.get(Entity.PAYMENT, payment_id)
+        if current is not None and current.get("Status") == "DELETED":
+            return None  # an earlier attempt deleted it and its answer was lost
+        body = json.dumps(answer)
+        return PushOutcome(
+            item.local_id, False, diagnosis=self.provider.diagnose(400, body), body=body[:4000]
+        )
 
     def _outcome(self, entity: Entity, item: PushItem, element: Any, id_field: str) -> PushOutcome:
         if not isinstance(element, dict):
@@ -359,6 +427,28 @@ def _change(entity: Entity, name: str, row: dict[str, Any]) -> ProviderChange:
         return ProviderChange(external_id, version, record=from_xero(entity, row))
     status = str(row.get("ContactStatus") or row.get("Status") or "")
     return ProviderChange(external_id, version, removed=status in _REMOVED, status=status)
+
+
+def _digest(element: dict[str, Any]) -> str:
+    """What Xero holds of a pushed payment (invoice, account, date, amount, reference)."""
+    return hashlib.sha256(json.dumps(element, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _same_payment(current: dict[str, Any], element: dict[str, Any]) -> bool:
+    """Xero's copy of a payment against the element that would be sent now."""
+    raw = str(current.get("Date") or "")
+    day = raw
+    if raw.startswith("/Date("):
+        millis = int(raw[6:].split("+")[0].split("-")[0].split(")")[0])
+        day = datetime.fromtimestamp(millis / 1000, UTC).date().isoformat()
+    return (
+        current.get("Status") != "DELETED"
+        and (current.get("Invoice") or {}).get("InvoiceID") == element["Invoice"]["InvoiceID"]
+        and (current.get("Account") or {}).get("AccountID") == element["Account"]["AccountID"]
+        and day[:10] == str(element["Date"])[:10]
+        and round(float(current.get("Amount") or 0), 2) == round(float(element["Amount"]), 2)
+        and (current.get("Reference") or "") == (element.get("Reference") or "")
+    )
 
 
 def batch_key(method: str, name: str, items: Sequence[PushItem]) -> str:

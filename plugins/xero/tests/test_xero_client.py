@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -360,6 +360,85 @@ def test_payments_and_bank_reconciliation(xero_client: Setup) -> None:
         again = reconcile("r4", "100.00", "bank", "kr4")
         assert again.diagnosis.code == "xero.already_reconciled"
         assert again.diagnosis.category == Category.BUSINESS_RULE
+
+
+def _live_payments(setup: Setup, invoice_id: str) -> list[tuple[str, float]]:
+    rows = setup.client._call("GET", "/Payments")[1]["Payments"]
+    return [
+        (p["PaymentID"], p["Amount"])
+        for p in rows
+        if p["Invoice"]["InvoiceID"] == invoice_id and p["Status"] != "DELETED"
+    ]
+
+
+def test_an_edited_payment_is_replaced_never_duplicated(xero_client: Setup) -> None:
+    """Xero cannot edit a payment: a changed amount, date or bank account deletes the old
+    payment and creates the new one; an unchanged one makes no call; a reconciled one fails
+    with xero.already_reconciled and stays as it was."""
+    with xero_client.app.app_context():
+        refs, invoice_id = _paid_invoice(xero_client, "INV-60")
+        [first] = xero_client.client.push(
+            Entity.PAYMENT, [_item(_payment("p1", "40.00"), "k1", refs)]
+        )
+        assert first.ok and first.sent
+        old = first.external_id
+        edited = replace(_payment("p1", "60.00"), paid_on=date(2026, 3, 7))
+        item = replace(_item(edited, "k2", refs, external_id=old), sent=first.sent)
+        [second] = xero_client.client.push(Entity.PAYMENT, [item])
+        assert second.ok and second.replaced == old and second.external_id != old
+        assert _live_payments(xero_client, invoice_id) == [(second.external_id, 60.0)]
+        assert xero_client.client.get(Entity.PAYMENT, old)["Status"] == "DELETED"
+        # Nothing Xero receives changed (the host's own currency field, say): no call.
+        calls = xero_client.client.calls
+        same = replace(edited, currency="XXX")
+        item = replace(_item(same, "k3", refs, external_id=second.external_id), sent=second.sent)
+        [third] = xero_client.client.push(Entity.PAYMENT, [item])
+        assert third.ok and third.external_id == second.external_id and third.replaced is None
+        assert xero_client.client.calls == calls
+        # A ledger row from before the digest was kept: Xero's copy is read and compared.
+        item = _item(edited, "k4", refs, external_id=second.external_id)
+        [legacy] = xero_client.client.push(Entity.PAYMENT, [item])
+        assert legacy.ok and legacy.external_id == second.external_id and legacy.sent
+        assert xero_client.client.calls == calls + 1
+        # Reconciled in Xero: nothing deleted, nothing created.
+        xero_client.control(
+            "POST",
+            f"/tenants/{xero_client.tenant}/records/payments/{second.external_id}",
+            json={"IsReconciled": True},
+        )
+        moved = replace(edited, deposit_account="savings")
+        item = replace(_item(moved, "k5", refs, external_id=second.external_id), sent=second.sent)
+        [refused] = xero_client.client.push(Entity.PAYMENT, [item])
+        assert not refused.ok and refused.diagnosis.code == "xero.already_reconciled"
+        assert refused.replaced is None
+        assert _live_payments(xero_client, invoice_id) == [(second.external_id, 60.0)]
+
+
+@pytest.mark.parametrize("kind", ["server_error", "truncated"])
+def test_a_replacement_cut_short_finishes_on_retry_without_a_duplicate(
+    xero_client: Setup, kind: str
+) -> None:
+    """The delete went through, then the create failed before (server_error) or after
+    (truncated answer) Xero did it: the retry, with the same idempotency key from the
+    ledger, finishes the replacement with exactly one live payment."""
+    with xero_client.app.app_context():
+        refs, invoice_id = _paid_invoice(xero_client, f"INV-7{len(kind)}")
+        [first] = xero_client.client.push(
+            Entity.PAYMENT, [_item(_payment("p1", "40.00"), "k1", refs)]
+        )
+        item = replace(
+            _item(_payment("p1", "55.00"), "k2", refs, external_id=first.external_id),
+            sent=first.sent,
+        )
+        xero_client.control(
+            "POST", "/faults", json={"kind": kind, "method": "PUT", "path": "/Payments"}
+        )
+        with pytest.raises(ProviderError):
+            xero_client.client.push(Entity.PAYMENT, [item])
+        assert xero_client.client.get(Entity.PAYMENT, first.external_id)["Status"] == "DELETED"
+        [done] = xero_client.client.push(Entity.PAYMENT, [item])
+        assert done.ok and done.replaced == first.external_id
+        assert _live_payments(xero_client, invoice_id) == [(done.external_id, 55.0)]
 
 
 def test_credit_notes_and_write_offs_are_allocated(xero_client: Setup) -> None:

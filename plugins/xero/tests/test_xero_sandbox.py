@@ -444,6 +444,52 @@ def test_payments_cannot_exceed_what_is_due_and_reconciled_ones_do_not_change(
     assert xero.classify(400, again.content).code == "xero.already_reconciled"
 
 
+def test_a_payment_cannot_be_edited_only_deleted(xero_api: SandboxAPI, xero: Any) -> None:
+    """Xero has no payment update: PUT and POST /Payments create, so an element carrying the
+    PaymentID of an existing payment is refused (never a second payment), and
+    POST /Payments/{id} only deletes."""
+    contact = _contact(xero_api, "Flo")
+    invoice = _invoice(xero_api, contact, "INV-410")
+    bank = _accounts(xero_api)["090"]["AccountID"]
+    element = {
+        "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+        "Account": {"AccountID": bank},
+        "Date": "2026-03-05",
+        "Amount": 40.0,
+    }
+    created = xero_api.call(
+        "PUT", "/Payments", params={"summarizeErrors": "false"}, json={"Payments": [element]}
+    ).json()["Payments"][0]
+    payment_id = created["PaymentID"]
+    for method in ("POST", "PUT"):
+        again = xero_api.call(
+            method,
+            "/Payments",
+            params={"summarizeErrors": "false"},
+            json={"Payments": [{**element, "PaymentID": payment_id, "Amount": 60.0}]},
+        )
+        assert again.status_code == 200, again.text
+        [answer] = again.json()["Payments"]
+        assert answer["StatusAttributeString"] == "ERROR"
+        assert "cannot be edited" in _messages(answer)[0]
+        summarized = xero_api.call(
+            method, "/Payments", json={"Payments": [{**element, "PaymentID": payment_id}]}
+        )
+        assert summarized.status_code == 400
+        assert summarized.json()["Type"] == "ValidationException"
+    edit = xero_api.call("POST", f"/Payments/{payment_id}", json={"Status": "AUTHORISED"})
+    assert edit.status_code == 400
+    listed = xero_api.call("GET", "/Payments").json()["Payments"]
+    mine = [p for p in listed if p["Invoice"]["InvoiceID"] == invoice["InvoiceID"]]
+    assert [(p["PaymentID"], p["Amount"]) for p in mine] == [(payment_id, 40.0)]
+    status = xero_api.call("GET", f"/Invoices/{invoice['InvoiceID']}").json()["Invoices"][0]
+    assert status["AmountPaid"] == 40.0
+    deleted = xero_api.call("POST", f"/Payments/{payment_id}", json={"Status": "DELETED"})
+    assert deleted.status_code == 200 and deleted.json()["Payments"][0]["Status"] == "DELETED"
+    status = xero_api.call("GET", f"/Invoices/{invoice['InvoiceID']}").json()["Invoices"][0]
+    assert status["AmountPaid"] == 0.0
+
+
 def test_reconciling_checks_bank_account_and_amount(xero_api: SandboxAPI, xero: Any) -> None:
     contact = _contact(xero_api, "Fay")
     invoice = _invoice(xero_api, contact, "INV-500")

@@ -575,6 +575,14 @@ def _settle(invoice: dict[str, Any], change: Decimal, when: date) -> None:
 
 
 def save_payment(org: Organisation, element: dict[str, Any], *, update: bool) -> dict[str, Any]:
+    """PUT or POST /Payments: both only create. Xero cannot edit a payment, so an element
+    naming an existing PaymentID is refused instead of becoming a second payment."""
+    existing = org.payments.get(str(element.get("PaymentID") or ""))
+    if existing is not None:
+        raise Rejected(
+            f"Payment {existing['PaymentID']} already exists and a payment cannot be edited: "
+            "delete it (Status DELETED) and create a new one."  # sandbox wording
+        )
     invoice = _invoice_ref(org, element.get("Invoice"))
     account = _payment_account(org, element.get("Account"))
     errors: list[str] = []
