@@ -59,7 +59,8 @@ def seed_command(
     engine = db.engine
     if engine.dialect.name == "postgresql":
         tables = (
-            "sync_log, sync_result, sync_run, sync_company, sync_company_stats, sync_daily_stats"
+            "sync_log, sync_result, sync_run, sync_company, sync_company_stats, sync_daily_stats,"
+            " sync_failure_count"
         )
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f"{'VACUUM ANALYZE' if vacuum else 'ANALYZE'} {tables}"))
