@@ -91,6 +91,8 @@ def test_summary_cards_to_a_companys_logs(demo: Demo, page: Any) -> None:
     row = page.locator("tr.sa-row-error:has(details.sa-body)").first
     body = row.locator("details.sa-body")
     assert not body.locator("pre").is_visible()
+    # It looks expandable: the disclosure triangle Bootstrap's summary{display:block} hides.
+    assert body.locator("summary").evaluate("e => getComputedStyle(e).display") == "list-item"
     body.locator("summary").click()
     assert body.locator("pre").is_visible()
     with demo.app.app_context():
@@ -116,7 +118,9 @@ def test_provider_markup_shows_as_text(demo: Demo, page: Any) -> None:
     assert page.locator("tr.sa-log-row b, tr.sa-log-row img").count() == 0
     page.goto(f"{demo.url}/sync-admin/results/?company_id={company.id}&since=&q=no+income+account")
     assert page.locator("tr.sa-result-row").count() == 1
-    page.locator("details.sa-more summary").first.click()
+    summary = page.locator("details.sa-more summary").first
+    assert summary.evaluate("e => getComputedStyle(e).display") == "list-item"
+    summary.click()
     more = page.locator("details.sa-more").first
     assert MARKUP_ITEM_NAME in more.inner_text()
     assert page.locator("tr.sa-result-row b, tr.sa-result-row img").count() == 0
