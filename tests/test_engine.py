@@ -103,6 +103,10 @@ def test_full_sync_records_every_outcome_and_its_story(
         assert got[("invoice", str(club["inv3"].id))].blocked_by == f"contact:{club['twin'].id}"
         assert outcome("invoice", club["inv4"]) == ("failed", "sync_admin.field_too_long")
         assert outcome("invoice", club["inv5"]) == ("failed", "sync_admin.inactive_mapping")
+        # Staff read the provider's name of the inactive item, its id only in brackets.
+        assert "mapped to Old fee (2), which is inactive" in (
+            got[("invoice", str(club["inv5"].id))].details or ""
+        )
         assert outcome("payment", club["pay1"]) == ("synced", None)
         assert outcome("payment", club["pay2"]) == ("failed", "tiny.overpaid")
         assert "OVERPAID" in got[("payment", str(club["pay2"].id))].response_body

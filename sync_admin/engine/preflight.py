@@ -218,8 +218,13 @@ def preflight(
     record: Any,
     refs: Refs,
     is_active: Callable[[MappingKind, str], bool],
+    mapped_name: Callable[[MappingKind, str], str | None] | None = None,
 ) -> list[Diagnosis]:
-    """Everything wrong with the record that needs no call to know."""
+    """Everything wrong with the record that needs no call to know.
+
+    ``mapped_name`` gives the provider's name of the object a host key is mapped to, so an
+    inactive mapping reads "mapped to Old Merchandise (8)" rather than a bare provider id.
+    """
     found: list[Diagnosis] = []
     for name in spec.required:
         if not _values(record, name) or not all(str(v).strip() for v in _values(record, name)):
@@ -244,10 +249,13 @@ def preflight(
         if refs.mapping(kind, key) is None:
             found.append(_missing(record, kind, key))
         elif not is_active(kind, key):
+            provider_id = refs.mapping(kind, key)
+            name = mapped_name(kind, key) if mapped_name else None
+            target = f"{name} ({provider_id})" if name and name != provider_id else provider_id
             found.append(
                 diagnosis(
                     "sync_admin.inactive_mapping",
-                    f"{_KIND_WORDS[kind]} '{key}' is mapped to {refs.mapping(kind, key)}, which "
+                    f"{_KIND_WORDS[kind]} '{key}' is mapped to {target}, which "
                     f"is inactive in {provider.label}",
                 )
             )

@@ -199,18 +199,24 @@ class Runner:
         rows = session.scalars(select(Mapping).where(Mapping.company_id == self.company.id)).all()
         self.mappings = {(m.kind, m.host_key): m.provider_id for m in rows}
         inactive = session.execute(
-            select(ReferenceObject.entity, ReferenceObject.external_id).where(
+            select(ReferenceObject.entity, ReferenceObject.external_id, ReferenceObject.name).where(
                 ReferenceObject.company_id == self.company.id,
                 ReferenceObject.active.is_(False),
             )
         ).all()
-        self.inactive = {(e, x) for e, x in inactive}
+        # The provider's name of each inactive object: errors name "Old Merchandise", not "8".
+        self.inactive = {(e, x): name for e, x, name in inactive}
 
     def _mapping_active(self, kind: MappingKind, key: str) -> bool:
         entity = MAPPING_ENTITY.get(MappingKind(kind))
         if entity is None:
             return True
         return (str(entity), self.mappings.get((str(kind), key))) not in self.inactive
+
+    def _mapped_name(self, kind: MappingKind, key: str) -> str | None:
+        """The provider's name of the inactive object a host key is mapped to, if known."""
+        entity = MAPPING_ENTITY.get(MappingKind(kind))
+        return self.inactive.get((str(entity), self.mappings.get((str(kind), key)))) or None
 
     def _refresh(self) -> None:
         try:
@@ -672,7 +678,9 @@ class Runner:
                 records={(str(e), i): deps[(str(e), i)][1] for e, i in needed},
                 mappings=dict(self.mappings),
             )
-            found = preflight(self.provider, spec, record, refs, self._mapping_active)
+            found = preflight(
+                self.provider, spec, record, refs, self._mapping_active, self._mapped_name
+            )
             if found:
                 extra = "; ".join(d.message for d in found[1:])
                 self._fail(row, record, found[0], body=None, extra=extra, depends_on=depends_on)
