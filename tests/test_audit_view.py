@@ -94,3 +94,15 @@ def test_bad_filters_are_explained_not_a_500(app: Any, client: Any) -> None:
 def test_read_only(app: Any, client: Any) -> None:
     login(client, "admin")
     assert client.post("/sync-admin/audit/").status_code in (400, 405)
+
+
+def test_details_read_as_json_not_python(app: Any, client: Any) -> None:
+    event = _event("operator", "records.retry", "view", utcnow())
+    event.details = {"params": {"result_ids": [90], "note": "<b>x</b>"}, "previous": None}
+    add(app, event)
+    login(client, "viewer")
+    page = client.get("/sync-admin/audit/").get_data(as_text=True)
+    row = page.split('class="sa-audit-row"')[1]
+    assert "previous=(none)" in row
+    assert '"result_ids": [90]' in row.replace("&#34;", '"')
+    assert "{'result_ids'" not in row and "None" not in row and "<b>" not in row
