@@ -3,7 +3,8 @@
 Support bundles, notifications and API answers quote provider messages and
 staff-visible errors; ``redact`` removes what must never travel with them
 (bearer tokens, OAuth token fields, client secrets, Authorization headers,
-JWTs, Fernet ciphertexts), and ``mask_email`` keeps just enough of an address
+JWTs and any fragment of one, the token a provider echoes after "Token expired:",
+Fernet ciphertexts), and ``mask_email`` keeps just enough of an address
 for support to recognise it.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["REDACTED", "mask_email", "redact"]
+__all__ = ["REDACTED", "mask_email", "redact", "scrub"]
 
 REDACTED = "[redacted]"
 
@@ -25,8 +26,11 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*"),
     # "access_token": "xxx", access_token=xxx, 'refresh_token': 'xxx'
     re.compile(rf"(?i)(['\"]?\b(?:{_SECRET_FIELDS})['\"]?\s*[:=]\s*['\"]?)[^\s'\"&,}}]+"),
-    # JWTs and Fernet ciphertexts wherever they appear
-    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
+    # A provider echoing the token it refused: QuickBooks' "Token expired: <first characters>"
+    re.compile(r"(?i)(\btoken\s+(?:expired|invalid|revoked)\s*[:=]\s*)[^\s'\"\\,;}\]]+"),
+    # JWTs, and any cut-off fragment of one (a base64url JSON header starts ``eyJ``)
+    re.compile(r"\beyJ[A-Za-z0-9_\-.+/]{5,}=*"),
+    # Fernet ciphertexts wherever they appear
     re.compile(r"\bgAAAAA[A-Za-z0-9_=-]{20,}"),
 )
 
@@ -42,6 +46,13 @@ def redact(text: str | None) -> str | None:
         else:
             out = pattern.sub(REDACTED, out)
     return out
+
+
+def scrub(text: str | None, limit: int = 20000) -> str | None:
+    """``redact`` for text the app stores (log lines, bodies, details), cut to ``limit``."""
+    if text is None:
+        return None
+    return (redact(text) or "")[:limit]
 
 
 def mask_email(value: str | None) -> str | None:

@@ -5,8 +5,10 @@ Afterwards the application's log records (messages, arguments, exception
 info), every text in the plugin's tables (log lines and bodies, results,
 runs, audit events, connections), the RQ jobs' arguments, results and
 exception info, and everything else in Redis are searched for the access and
-refresh tokens the sandbox issued, the client secret and Authorization
-headers; none is found. The token row holds Fernet ciphertext only.
+refresh tokens the sandbox issued (and any prefix of one of 12 characters or
+more: QuickBooks echoes the first characters of an expired token), the client
+secret and Authorization headers; none is found. The token row holds Fernet
+ciphertext only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import pytest
 from engine_setup import (
+    ENGINE_CONFIG,
     STAFF,
     Linked,
     books,  # noqa: F401 - fixture
@@ -27,11 +30,14 @@ from engine_setup import (
 from flask import Flask
 from rq.job import Job
 from sqlalchemy import text
+from sqlalchemy.orm import Session
+from test_engine_quickbooks import REALM, company, qbo_sandbox  # noqa: F401 - fixtures
 
 from examples.membership.data import Books
 from sync_admin.db import get_db, session
-from sync_admin.models import Connection, Run, tables
+from sync_admin.models import Company, Connection, Run, tables
 from sync_admin.queue import redis_for
+from sync_admin.redaction import redact
 from sync_admin.services import mappings, resync
 from sync_admin.vocabulary import RunKind
 from sync_admin.worker import make_worker
@@ -40,9 +46,26 @@ CLIENT_SECRET = "tiny-client-secret-Q8zV1kXw3"
 AUTH_HEADER = re.compile(r"(?i)authorization['\"]?\s*[:=]\s*['\"]?(bearer|basic)\s+[A-Za-z0-9]")
 
 
+PREFIX = 12  # the shortest token prefix searched for
+
+
 @pytest.fixture
 def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    if "qbo_sandbox" in request.fixturenames:
+        server = request.getfixturevalue("qbo_sandbox")
+        return {
+            **ENGINE_CONFIG,
+            "SYNC_ADMIN_PROVIDERS": "quickbooks",
+            "SYNC_ADMIN_QUICKBOOKS_SANDBOX_URL": server.url,
+            "SYNC_ADMIN_QUICKBOOKS_CLIENT_ID": "sync-admin-tests",
+            "SYNC_ADMIN_QUICKBOOKS_CLIENT_SECRET": CLIENT_SECRET,
+        }
     return engine_config(request, SYNC_ADMIN_TINY_CLIENT_SECRET=CLIENT_SECRET)
+
+
+def _leaked(secrets: list[str], haystack: str) -> list[str]:
+    """The secrets of which some prefix of ``PREFIX`` characters or more is in ``haystack``."""
+    return [s[:6] + "..." for s in secrets if s[:PREFIX] in haystack]
 
 
 def _sync(app: Flask, company_id: int, kind: RunKind) -> int:
@@ -156,7 +179,7 @@ def test_no_token_secret_or_authorization_header_anywhere(
 
     secrets = [*issued, CLIENT_SECRET]
     for where, haystack in (("logs", logs), ("database", database), ("redis", stored)):
-        leaked = [s[:6] + "..." for s in secrets if s in haystack]
+        leaked = _leaked(secrets, haystack)
         assert leaked == [], f"secrets found in {where}: {leaked}"
         assert AUTH_HEADER.search(haystack) is None, f"an Authorization header in {where}"
 
@@ -172,3 +195,54 @@ def test_no_token_secret_or_authorization_header_anywhere(
             .scalar_one()
         )
     assert raw == ciphertext and token["refresh_token"] in issued
+
+
+def test_redact_removes_token_fragments_not_only_whole_tokens() -> None:
+    assert redact("Unauthorized - 401: Token expired: eyJynXh3kLq0pZ2aB") == (
+        "Unauthorized - 401: Token expired: [redacted]"
+    )
+    body = '{"detail":"Token expired: AB01601390262kxzxOlnHYdhtEVRXISU7","code":"3200"}'
+    assert redact(body) == '{"detail":"Token expired: [redacted]","code":"3200"}'
+    assert redact("cut short eyJhbGciOi, then more") == "cut short [redacted], then more"
+    assert redact("Authorization: Bearer AB01601390262kx") == "Authorization: [redacted]"
+    assert redact("keys are fine: eyJ, eyes, Token invalid") == (
+        "keys are fine: eyJ, eyes, Token invalid"
+    )
+
+
+def test_an_expired_token_echoed_by_quickbooks_is_stored_nowhere(
+    app: Flask,
+    company: int,
+    books: Books,
+    host_db: Session,
+    qbo_sandbox: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """QuickBooks answers 401 "Token expired: <the token's first 32 characters>"; the run
+    stops on the second 401 and its milestone, the run, the connection and the stored body
+    keep the reason without the fragment."""
+    caplog.set_level(logging.DEBUG)
+    books.member("Ann", "Lee")
+    books.db.commit()
+    sandbox = qbo_sandbox.app.sandbox
+    sandbox.inject(REALM, "expire_token")
+    sandbox.access_ttl = -5  # every refreshed token is refused as expired too
+    with app.app_context():
+        run_id = resync.resync_company(company, actor=STAFF, kind=RunKind.FULL).id
+    make_worker(app, simple=True).work(burst=True)
+    with app.app_context():
+        assert session.get(Run, run_id).status == "failed"
+        connection_id = session.get(Company, company).connection_id
+        assert "Token expired" in (session.get(Connection, connection_id).last_error or "")
+
+    issued = [*sandbox.access, *sandbox.refresh]
+    assert len(issued) >= 3 and all(t.startswith(("eyJ", "AB")) for t in issued)
+    database, _ = _database_text(app)
+    assert "Token expired" in database, "QuickBooks' refusal was recorded"
+    for where, haystack in (
+        ("logs", _log_text(caplog)),
+        ("database", database),
+        ("redis", _redis_text(app)),
+    ):
+        assert _leaked([*issued, CLIENT_SECRET], haystack) == [], f"a token in {where}"
+    assert "Token expired: [redacted]" in database, "QuickBooks echoed a fragment, redacted"

@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from ..vocabulary import CompanyStatus, ConnectionStatus
-from .types import JSONType, UTCDateTime, utcnow
+from .types import JSONType, ScrubbedText, UTCDateTime, utcnow
 
 
 class Connection(Model):
@@ -45,7 +45,7 @@ class Connection(Model):
     refresh_expires_at = Column(UTCDateTime)
     refresh_hard_expires_at = Column(UTCDateTime)
     last_refreshed_at = Column(UTCDateTime)
-    last_error = Column(Text)
+    last_error = Column(ScrubbedText)
     connected_by_id = Column(Integer)
     connected_by = Column(String(255))
     token_user_id = Column(Integer)

@@ -9,9 +9,9 @@ Pages are read by keyset on ``(created_at, id)`` through the indexes below.
 from __future__ import annotations
 
 from flask_appbuilder import Model
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String
 
-from .types import BigId, UTCDateTime, utcnow
+from .types import BigId, ScrubbedText, UTCDateTime, utcnow
 
 
 class Log(Model):
@@ -28,8 +28,8 @@ class Log(Model):
     external_account = Column(String(255), nullable=False, default="")
     type = Column(String(10), nullable=False)
     level = Column(String(10), nullable=False)
-    message = Column(Text, nullable=False)
-    body = Column(Text)
+    message = Column(ScrubbedText, nullable=False)
+    body = Column(ScrubbedText)
     entity = Column(String(30))
     direction = Column(String(4))
     local_id = Column(String(64))

@@ -11,13 +11,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     text,
 )
 
 from ..vocabulary import LinkStatus, Outcome
-from .types import BigId, JSONType, UTCDateTime, utcnow
+from .types import BigId, JSONType, ScrubbedText, UTCDateTime, utcnow
 
 
 class SyncResult(Model):
@@ -37,10 +36,10 @@ class SyncResult(Model):
     outcome = Column(String(10), nullable=False, default=Outcome.PENDING.value)
     catalog_code = Column(String(80))
     category = Column(String(30))
-    details = Column(Text)
+    details = Column(ScrubbedText)
     # Record-level facts the catalog extracted (invoice number, amount, fee item, ...).
     facts = Column(JSONType, nullable=False, default=dict)
-    response_body = Column(Text)
+    response_body = Column(ScrubbedText)
     excluded = Column(Boolean, nullable=False, default=False)
     attempts = Column(Integer, nullable=False, default=0)
     # Stored before the provider call so that a retry after a crash reuses it.

@@ -7,11 +7,11 @@ running run whose job vanished, so a Redis restart loses nothing.
 from __future__ import annotations
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import relationship
 
 from ..vocabulary import RunStatus
-from .types import JSONType, UTCDateTime, utcnow
+from .types import JSONType, ScrubbedText, UTCDateTime, utcnow
 
 _ACTIVE = "status IN ('queued', 'running')"
 
@@ -35,7 +35,7 @@ class Run(Model):
     params = Column(JSONType, nullable=False, default=dict)
     job_id = Column(String(64))
     attempts = Column(Integer, nullable=False, default=0)
-    message = Column(Text)
+    message = Column(ScrubbedText)
     triggered_by_id = Column(Integer)
     triggered_by = Column(String(255))
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,15 +1,15 @@
-"""Column types shared by the models: UTC timestamps, big ids, JSON."""
+"""Column types shared by the models: UTC timestamps, big ids, JSON, scrubbed text."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["BigId", "JSONType", "UTCDateTime", "utcnow"]
+__all__ = ["BigId", "JSONType", "ScrubbedText", "UTCDateTime", "utcnow"]
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, so big ids fall back to Integer there.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -47,3 +47,20 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class ScrubbedText(TypeDecorator):
+    """Text that never stores a secret: every value written passes through ``redact``.
+
+    Provider messages, bodies and errors reach the log, the sync results, the runs
+    and the connections by many paths (ORM and bulk inserts); scrubbing at the
+    column means a new path cannot forget it.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        from ..redaction import redact
+
+        return redact(value)
