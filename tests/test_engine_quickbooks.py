@@ -5,6 +5,7 @@ classified on the records, then an incremental run through an expired token and 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -29,7 +30,7 @@ from examples.membership.data import Books
 from sync_admin import oauth
 from sync_admin.db import session
 from sync_admin.models import Company, Connection, Organization, Run
-from sync_admin.services import mappings, resync
+from sync_admin.services import mappings, resync, support_bundle
 from sync_admin.vocabulary import RunKind
 from sync_admin.worker import make_worker
 
@@ -405,3 +406,42 @@ def test_an_invoice_whose_payment_moved_its_sync_token_updates_after_one_stale_a
     saved = qbo_state(qbo_sandbox).table("Invoice")[external_id]
     assert saved["CustomerMemo"]["value"] == "Reissued"
     assert row.external_version == saved["SyncToken"]
+
+
+def test_the_support_bundle_of_a_real_run_names_no_customer(
+    app: Flask, company: int, books: Books, host_db: Session
+) -> None:
+    """QuickBooks refuses Pam Seitz (a vendor has the name) and her invoice waits for her: the
+    engine's messages say "Contact Pam Seitz: ...", and the bundle says "contact <id>" instead."""
+    books.fee_item("dues", "Annual dues", "150.00")
+    books.member("Ann", "Lee")
+    pam = books.member("Pam", "Seitz")
+    books.invoice(pam, "1003", [("dues", "150.00")])
+    books.db.commit()
+    with app.app_context():
+        mappings.set_mapping(company, "fee_item", "dues", "2", actor=STAFF)
+        resync.resync_company(company, actor=STAFF, kind=RunKind.FULL)
+    work(app)
+    with app.app_context():
+        assert any("Pam Seitz" in m for m in messages(company)), "the engine named her"
+        bundle = support_bundle.build_bundle(company)
+    text = json.dumps(bundle)
+    for name in ("Pam Seitz", "Ann Lee", "Seitz"):
+        assert name not in text, f"{name} is in the support bundle"
+    [error] = [e for e in bundle["errors"] if e["local_id"] == str(pam.id)]
+    assert error["message"].startswith(f"Contact contact {pam.id}: ")
+    assert error["catalog_code"] == "qbo.duplicate_name"
+    assert [r["local_id"] for r in bundle["failed_records"]] == [str(pam.id)]
+
+
+def test_the_support_bundle_removes_names_providers_quote() -> None:
+    clean = support_bundle._cleaner({"Pam Seitz": "contact 7"})
+    assert clean("Contact Pam Seitz: Duplicate Name Exists Error; DisplayName=Pam Seitz") == (
+        "Contact contact 7: Duplicate Name Exists Error; DisplayName=[name]"
+    )
+    assert clean("Name=Buzz Lightyear; code=6240") == "Name=[name]; code=6240"
+    assert (
+        clean("The contact name Buzz Lightyear is already assigned to another contact.")
+        == "The contact name [name] is already assigned to another contact."
+    )
+    assert clean("Pam Seitzer paid") == "Pam Seitzer paid", "whole labels only"

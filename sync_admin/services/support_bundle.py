@@ -6,15 +6,20 @@ recent errors with their catalog codes, and the mappings. What it does not
 need stays out: tokens and their ciphertext, secrets, request and response
 bodies (they carry the product's customer data), record labels (customer
 names), staff names and addresses; the provider account's email is masked and
-every quoted message passes through ``redact``.
+every quoted message passes through ``redact``. Messages name records by their
+labels ("Contact Pam Seitz: ...") and providers echo names ("Name=Pam Seitz"):
+each label of a record the bundle mentions becomes its entity and local id, and
+the names providers quote become ``[name]``.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from ..db import session
 from ..errors import NotFound
@@ -30,11 +35,65 @@ RECENT_ERRORS = 50
 FORMAT_VERSION = 1
 
 
+# Names providers quote in their messages: QuickBooks' "DisplayName=…"/"Name=…" and Xero's
+# "The contact name … is already assigned".
+_PROVIDER_NAMES = (
+    re.compile(
+        r"(?i)(\b(?:display|given|family|company|print\s?on\s?check)?\s?name\s*=\s*)[^;|\]\n\"]+"
+    ),
+    re.compile(r"(?i)(\bcontact name\s+)(?:(?!\s+is already).)+(?=\s+is already)"),
+)
+MIN_LABEL = 3  # shorter labels are not names and would match inside other words
+
+
+def _record_labels(company_id: int, keys: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """``{label: "entity local_id"}`` for the records named by ``keys`` (entity, local id)."""
+    wanted = {(e, i) for e, i in keys if e and i}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(SyncResult.entity, SyncResult.local_id, SyncResult.label).where(
+            SyncResult.company_id == company_id,
+            SyncResult.label.is_not(None),
+            or_(*(and_(SyncResult.entity == e, SyncResult.local_id == i) for e, i in wanted)),
+        )
+    ).all()
+    return {
+        label: f"{entity} {local_id}"
+        for entity, local_id, label in rows
+        if len(label.strip()) >= MIN_LABEL and label != local_id
+    }
+
+
+def _cleaner(labels: dict[str, str]) -> Callable[[str | None], str | None]:
+    """``redact`` plus: record labels replaced by entity and id, provider-quoted names removed."""
+    by_length = sorted(labels, key=len, reverse=True)
+    names = (
+        re.compile("|".join(rf"(?<!\w){re.escape(label)}(?!\w)" for label in by_length))
+        if by_length
+        else None
+    )
+
+    def clean(text: str | None) -> str | None:
+        text = redact(text)
+        if not text:
+            return text
+        if names is not None:
+            text = names.sub(lambda m: labels[m.group(0)], text)
+        for pattern in _PROVIDER_NAMES:
+            text = pattern.sub(lambda m: f"{m.group(1)}[name]", text)
+        return text
+
+    return clean
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _connection(conn: Connection | None) -> dict[str, Any] | None:
+def _connection(
+    conn: Connection | None, clean: Callable[[str | None], str | None]
+) -> dict[str, Any] | None:
     if conn is None:
         return None
     return {
@@ -49,7 +108,7 @@ def _connection(conn: Connection | None) -> dict[str, Any] | None:
         "refresh_expires_at": _iso(conn.refresh_expires_at),
         "refresh_hard_expires_at": _iso(conn.refresh_hard_expires_at),
         "last_refreshed_at": _iso(conn.last_refreshed_at),
-        "last_error": redact(conn.last_error),
+        "last_error": clean(conn.last_error),
         "connected_at": _iso(conn.connected_at),
         "disconnected_at": _iso(conn.disconnected_at),
     }
@@ -78,6 +137,13 @@ def build_bundle(company_id: int, *, actor: audit.Actor | None = None) -> dict[s
         .order_by(SyncResult.last_attempt_at.desc(), SyncResult.id.desc())
         .limit(RECENT_ERRORS)
     ).all()
+    keys = [(log.entity, log.local_id) for log in error_logs]
+    for r in failed:
+        keys.append((r.entity, r.local_id))
+        for ref in [*(r.facts or {}).get("depends_on", []), r.blocked_by or ""]:
+            entity, _, local_id = str(ref).partition(":")
+            keys.append((entity, local_id))
+    clean = _cleaner(_record_labels(company.id, keys))
     mappings = session.scalars(
         select(Mapping).where(Mapping.company_id == company.id).order_by(Mapping.kind, Mapping.id)
     ).all()
@@ -101,7 +167,7 @@ def build_bundle(company_id: int, *, actor: audit.Actor | None = None) -> dict[s
             "cursors": company.cursors or {},
             "mapping_changed_at": _iso(company.mapping_changed_at),
         },
-        "connection": _connection(company.connection),
+        "connection": _connection(company.connection, clean),
         "runs": [
             {
                 "id": r.id,
@@ -114,7 +180,7 @@ def build_bundle(company_id: int, *, actor: audit.Actor | None = None) -> dict[s
                 "failed": r.failed,
                 "skipped": r.skipped,
                 "attempts": r.attempts,
-                "message": redact(r.message),
+                "message": clean(r.message),
                 "created_at": _iso(r.created_at),
                 "started_at": _iso(r.started_at),
                 "finished_at": _iso(r.finished_at),
@@ -126,7 +192,7 @@ def build_bundle(company_id: int, *, actor: audit.Actor | None = None) -> dict[s
                 "timestamp": _iso(log.created_at),
                 "run_id": log.run_id,
                 "type": log.type,
-                "message": redact(log.message),
+                "message": clean(log.message),
                 "entity": log.entity,
                 "direction": log.direction,
                 "local_id": log.local_id,
@@ -143,7 +209,7 @@ def build_bundle(company_id: int, *, actor: audit.Actor | None = None) -> dict[s
                 "external_id": r.external_id,
                 "catalog_code": r.catalog_code,
                 "category": r.category,
-                "details": redact(r.details),
+                "details": clean(r.details),
                 "excluded": r.excluded,
                 "attempts": r.attempts,
                 "last_attempt_at": _iso(r.last_attempt_at),
