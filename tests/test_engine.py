@@ -117,7 +117,7 @@ def test_full_sync_records_every_outcome_and_its_story(
             "Chart of accounts imported",
             "Contacts synced",
             "Transactions synced",
-            "Data sync finished with 6 errors",
+            "Data sync finished with 6 failed records",
         ]
         company = session.get(Company, linked.company)
         assert company.status == "needs_resync" and company.last_successful_sync_at

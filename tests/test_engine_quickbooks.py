@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
-from conftest import LiveServer
+from conftest import LiveServer, login
 from engine_setup import (
     ENGINE_CONFIG,
     STAFF,
@@ -445,3 +445,60 @@ def test_the_support_bundle_removes_names_providers_quote() -> None:
         == "The contact name [name] is already assigned to another contact."
     )
     assert clean("Pam Seitzer paid") == "Pam Seitzer paid", "whole labels only"
+
+
+def test_a_run_with_failures_skips_and_a_removed_record_tells_one_story(
+    app: Flask, company: int, books: Books, host_db: Session, qbo_sandbox: LiveServer, client: Any
+) -> None:
+    """Pam Seitz fails, her invoice is skipped, Ann's invoice was deleted in QuickBooks and then
+    changed here: the counts add up (the removed one named), the milestone counts the failed
+    records shown and the error outside records, and the flag says "succeeded with N errors"."""
+    books.fee_item("dues", "Annual dues", "150.00")
+    ann = books.member("Ann", "Lee")
+    pam = books.member("Pam", "Seitz")
+    doomed = books.invoice(ann, "1001", [("dues", "150.00")])
+    books.invoice(pam, "1003", [("dues", "150.00")])
+    books.db.commit()
+    with app.app_context():
+        mappings.set_mapping(company, "fee_item", "dues", "2", actor=STAFF)
+        resync.resync_company(company, actor=STAFF, kind=RunKind.FULL)
+    work(app)
+    with app.app_context():
+        doomed_id = results(company)[("invoice", str(doomed.id))].external_id
+    invoice = qbo_state(qbo_sandbox).table("Invoice")[doomed_id]
+    _qbo_as_user(
+        qbo_sandbox,
+        app,
+        company,
+        "invoice?operation=delete",
+        {"Id": doomed_id, "SyncToken": invoice["SyncToken"]},
+    )
+    books.touch(doomed, memo="changed after QuickBooks deleted it")
+    books.touch(pam, email="pam@example.org")
+    books.db.commit()
+    with app.app_context():
+        run_id = resync.resync_company(company, actor=STAFF, kind=RunKind.INCREMENTAL).id
+    work(app)
+    with app.app_context():
+        run = session.get(Run, run_id)
+        assert (run.status, run.flag) == ("succeeded", "red")
+        assert run.failed >= 1 and run.skipped >= 1 and run.removed == 1, run.counts_text
+        assert run.done == run.succeeded + run.failed + run.skipped + run.removed
+        assert run.other_errors == 1  # the deletion found in QuickBooks' changes
+        failed = f"{run.failed} failed record" + ("s" if run.failed != 1 else "")
+        assert messages(company, "milestone")[-1] == (
+            f"Data sync finished with {failed} and 1 other error"
+        )
+        assert run.outcome_text == f"succeeded with {run.failed + 1} errors"
+        counts = run.counts_text
+        assert counts == (
+            f"{run.done} / {run.total}: {run.succeeded} synced, {run.failed} failed, "
+            f"{run.skipped} skipped, 1 removed in the provider; 1 other error"
+        )
+        assert run.message == counts.partition(": ")[2]
+    login(client, "viewer")
+    page = client.get(f"/sync-admin/companies/{company}").get_data(as_text=True)
+    assert f'title="Latest sync: succeeded with {run.failed + 1} errors"' in page
+    assert counts in page
+    runs_page = client.get(f"/sync-admin/runs/?company_id={company}").get_data(as_text=True)
+    assert "1 removed in the provider" in runs_page

@@ -945,6 +945,8 @@ class Runner:
         run, company = self.run, self.company
         now = utcnow()
         errors = run.failed + self.problems
+        if self.problems:  # kept for the counts and the flag (Run.other_errors)
+            run.params = {**(run.params or {}), "other_errors": self.problems}
         if stopped is not None:
             d = stopped.diagnosis
             self.book.milestone(
@@ -959,12 +961,15 @@ class Runner:
             run.message = d.message[:2000]
         else:
             level = Level.SUCCESS if not errors else Level.WARNING
-            text = MILESTONE_FINISHED
-            if errors:
-                text += f" with {message_count(errors, 'error')}"
+            # The milestone counts what the run's counts show: its failed records, and apart
+            # the errors outside records (Run.other_errors).
+            parts = [message_count(run.failed, "failed record")] if run.failed else []
+            if self.problems:
+                parts.append(message_count(self.problems, "other error"))
+            text = MILESTONE_FINISHED + (f" with {' and '.join(parts)}" if parts else "")
             self.book.milestone(text, level)
             run.status = RunStatus.SUCCEEDED.value
-            run.message = f"{run.succeeded} synced, {run.failed} failed, {run.skipped} skipped"
+            run.message = run.counts_text.partition(": ")[2]
             if self._pull_only():
                 # Not an empty sync: the chart of accounts, items and tax rates came in.
                 run.message = (

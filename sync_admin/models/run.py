@@ -63,3 +63,48 @@ class Run(Model):
     @property
     def active(self) -> bool:
         return self.status in RunStatus.active()
+
+    # One story for the counts, the flag's tooltip and the closing milestone: every record the
+    # run counted is synced, failed, skipped or removed (deleted in the provider, so not
+    # pushed until staff retry it); errors that belong to no record (a failed import, a record
+    # found deleted in the provider) are counted apart as other errors.
+
+    @property
+    def removed(self) -> int:
+        """Records counted done but neither synced, failed nor skipped: removed in the provider."""
+        return max(
+            0, (self.done or 0) - (self.succeeded or 0) - (self.failed or 0) - (self.skipped or 0)
+        )
+
+    @property
+    def other_errors(self) -> int:
+        """Errors of the run outside its records (the engine stores them when it finishes)."""
+        return int((self.params or {}).get("other_errors", 0))
+
+    @property
+    def errors(self) -> int:
+        return (self.failed or 0) + self.other_errors
+
+    @property
+    def counts_text(self) -> str:
+        """``9 / 9: 4 synced, 0 failed, 4 skipped, 1 removed in the provider; 3 other errors``."""
+        text = (
+            f"{self.done or 0} / {self.total or 0}: {self.succeeded or 0} synced, "
+            f"{self.failed or 0} failed, {self.skipped or 0} skipped"
+        )
+        if self.removed:
+            text += f", {self.removed} removed in the provider"
+        if self.other_errors:
+            text += f"; {_count(self.other_errors, 'other error')}"
+        return text
+
+    @property
+    def outcome_text(self) -> str:
+        """The status and what came of it: ``succeeded with 3 errors``, ``failed``, ``running``."""
+        if self.errors:
+            return f"{self.status} with {_count(self.errors, 'error')}"
+        return str(self.status)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
