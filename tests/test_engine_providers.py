@@ -4,11 +4,12 @@ a fix followed by a retry turns a red record green."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import LiveServer
+from conftest import LiveServer, login
 from flask import Flask
 from sqlalchemy import select
 
@@ -16,7 +17,9 @@ from examples.membership.models import Base
 from sync_admin import providers
 from sync_admin.db import get_db, session
 from sync_admin.demo import CLUBS, populate, sandbox_config, second_sync
-from sync_admin.models import Company, Log, Run, SyncResult
+from sync_admin.models import Company, Log, ReferenceObject, Run, SyncResult
+from sync_admin.queries.catalog import entry_for
+from sync_admin.queries.fix_links import fix_label, fix_link
 from sync_admin.services import mappings, records
 from sync_admin.services.audit import Actor
 from sync_admin.worker import make_worker
@@ -110,6 +113,7 @@ def test_every_documented_error_appears_and_a_fix_turns_it_green(
             assert got[key].outcome == "skipped", (what, got[key].outcome, got[key].details)
             codes[what] = got[key].catalog_code
         assert codes == EXPECTED[provider_name]
+        _fix_links_agree_with_their_targets(app, done.company_id, got, done.cases.failed)
         synced = [r for r in got.values() if r.outcome == "synced"]
         assert len(synced) > 60, "the ordinary records went through"
         assert session.get(Company, done.company_id).status == "needs_resync"
@@ -130,6 +134,44 @@ def test_every_documented_error_appears_and_a_fix_turns_it_green(
         # The other documented errors are still there: red, and the company needs a resync.
         assert session.get(Run, retry_id).flag == "red"
         assert session.get(Company, done.company_id).status == "needs_resync"
+
+
+def _fix_links_agree_with_their_targets(
+    app: Flask, company_id: int, got: dict[tuple[str, str], SyncResult], failed: dict[str, Any]
+) -> None:
+    """The fix button of a write-off's Bad Debt error says Bad Debt and opens the Bad Debt
+    mapping at the host key the write-off needs, shown and selected (the demo maps only
+    "dues": an event fee's write-off needs "events" or "default"); an inactive mapping's
+    error names the provider's item."""
+    client = app.test_client()
+    login(client, "admin")
+    cases = ["write-off with no Bad Debt mapping"]
+    if "write-off whose Bad Debt item has no income account" in failed:
+        cases.append("write-off whose Bad Debt item has no income account")
+    for what in cases:
+        row = got[failed[what]]
+        entry = entry_for(row.catalog_code)
+        with app.test_request_context():
+            url, label = fix_link(entry, row), fix_label(entry, row)
+        assert label == "Map the Bad Debt item", (what, label)
+        key = row.facts.get("host_key")
+        assert key in ("events", "dues", "default"), (what, row.facts)
+        assert url == f"/sync-admin/mappings/?company_id={company_id}&kind=bad_debt&selected={key}"
+        html = client.get(url).get_data(as_text=True)
+        selected = re.findall(
+            r'class="sa-mapping-row sa-selected-row" data-host-key="([^"]*)"', html
+        )
+        assert selected == [key], (what, selected)
+        for fee_item in ("default", "dues", "events"):  # every key a write-off can need
+            assert f'data-host-key="{fee_item}"' in html, fee_item
+    inactive = failed.get("inactive fee item")
+    if inactive:
+        name = session.scalar(
+            select(ReferenceObject.name).where(
+                ReferenceObject.company_id == company_id, ReferenceObject.active.is_(False)
+            )
+        )
+        assert f"is mapped to {name} (" in got[inactive].details
 
 
 def _any_item(company_id: int) -> str:

@@ -15,6 +15,7 @@ from ui_data import T0, add_result, org_with_company
 from sync_admin.db import session
 from sync_admin.models import Company, Mapping, ReferenceObject, Run, SyncResult
 from sync_admin.providers import CatalogEntry
+from sync_admin.queries.failures import failure_groups
 from sync_admin.queries.fix_links import fix_label, fix_link
 from sync_admin.vocabulary import Action, Category
 
@@ -353,3 +354,69 @@ def test_company_selector_escapes_names(app: Flask, login_as: Any) -> None:
     assert f'<option value="{cid}" selected>' in client.get(
         f"/sync-admin/results/?company_id={cid}"
     ).get_data(as_text=True)
+
+
+def test_unlink_fix_opens_the_invoice_a_payment_applies_to(app: Flask, login_as: Any) -> None:
+    """QuickBooks lost a payment's invoice: "Unlink the record" opens the invoice's sync
+    result (where Unlink is), not the payment's own."""
+    from sync_admin_quickbooks.catalog import CATALOG
+
+    entry = CATALOG.get("qbo.invoice_not_found")
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        add_result(cid, "inv-7", external_id="130")
+        payment = add_result(
+            cid,
+            "pay-3",
+            entity="payment",
+            outcome="failed",
+            catalog_code="qbo.invoice_not_found",
+            facts={"txn_id": "130", "depends_on": ["contact:4", "invoice:inv-7"]},
+        )
+        with app.test_request_context():
+            url = fix_link(entry, payment)
+            assert fix_label(entry, payment) == "Unlink the record"
+    assert url == f"/sync-admin/results/?company_id={cid}&entity=invoice&since=&q=inv-7"
+    html = login_as("operator").get(url).get_data(as_text=True)
+    assert "inv-7" in html and "pay-3" not in html
+
+
+def test_bad_debt_fix_never_selects_the_provider_item_name(app: Flask) -> None:
+    """QuickBooks quotes its Bad Debt item's name; the mapping screen selects host keys."""
+    from sync_admin_quickbooks.catalog import CATALOG
+
+    entry = CATALOG.get("qbo.write_off_no_income_account")
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        named = add_result(cid, "w1", entity="write_off", facts={"item": "Bad Debt <b>(old)</b>"})
+        keyed = add_result(
+            cid, "w2", entity="write_off", facts={"item": "Bad Debt", "host_key": "dues"}
+        )
+        with app.test_request_context():
+            assert fix_link(entry, named) == f"/sync-admin/mappings/?company_id={cid}&kind=bad_debt"
+            assert fix_link(entry, keyed) == (
+                f"/sync-admin/mappings/?company_id={cid}&kind=bad_debt&selected=dues"
+            )
+
+
+def test_record_fix_of_a_group_across_companies_opens_the_group(app: Flask, login_as: Any) -> None:
+    """ "Open the record" of one company's record would hide the other company's: a group
+    spanning companies links to its failure list; one company's group to the record."""
+    with app.app_context():
+        _, (a, b) = org_with_company(app, companies=2)
+        add_result(a, "c1", entity="contact", outcome="failed",
+                   catalog_code="sync_admin.required_missing")  # fmt: skip
+        add_result(b, "c2", entity="contact", outcome="failed",
+                   catalog_code="sync_admin.required_missing")  # fmt: skip
+        add_result(b, "c3", entity="contact", outcome="failed",
+                   catalog_code="sync_admin.field_too_long")  # fmt: skip
+        with app.test_request_context():
+            groups = {g.catalog_code: g for g in failure_groups()}
+    spanning, single = groups["sync_admin.required_missing"], groups["sync_admin.field_too_long"]
+    assert spanning.companies == 2
+    assert spanning.fix_url == "/sync-admin/failures/?catalog_code=sync_admin.required_missing"
+    assert spanning.fix_label == "Open the failed records"
+    assert single.fix_url == f"/sync-admin/results/?company_id={b}&q=c3&since="
+    assert single.fix_label == "Open the record"
+    html = login_as("operator").get(spanning.fix_url).get_data(as_text=True)
+    assert len(_ids(html)) == 2

@@ -128,6 +128,16 @@ class MembershipHost:
                     .order_by(m.FeeItem.key)
                 )
                 return [(f.key, f.name) for f in rows]
+            if kind == "bad_debt":
+                # A write-off books to its fee item's Bad Debt mapping, else to "default".
+                fees = db.scalars(
+                    select(m.FeeItem)
+                    .where(m.FeeItem.org_key == company_key)
+                    .order_by(m.FeeItem.key)
+                )
+                return [("default", "Bad debt (any fee item)")] + [
+                    (f.key, f"Bad debt: {f.name}") for f in fees
+                ]
             if kind == "tax_rate":
                 codes = db.scalars(
                     select(m.FeeItem.tax_rate).where(
@@ -137,8 +147,7 @@ class MembershipHost:
                 return [(c, c) for c in sorted(set(codes))]
         if kind == "account":
             return [("bank", "Bank deposits"), ("income", "Membership income")]
-        if kind == "bad_debt":
-            return [("default", "Bad debt")]
+
         return []
 
     # --- rows to canonical records ------------------------------------------------

@@ -35,6 +35,7 @@ from ..queue import get_redis
 from ..records import PushRecord
 from ..tokens import ConnectionTokens
 from ..vocabulary import (
+    Action,
     Category,
     CompanyStatus,
     ConnectionStatus,
@@ -217,6 +218,11 @@ class Runner:
         """The provider's name of the inactive object a host key is mapped to, if known."""
         entity = MAPPING_ENTITY.get(MappingKind(kind))
         return self.inactive.get((str(entity), self.mappings.get((str(kind), key)))) or None
+
+    def _bad_debt_key(self, record: Any) -> str:
+        """The Bad Debt mapping a write-off uses: its fee item's own, else ``default``."""
+        key = str(getattr(record, "fee_item", "") or "default")
+        return key if (MappingKind.BAD_DEBT.value, key) in self.mappings else "default"
 
     def _refresh(self) -> None:
         try:
@@ -822,6 +828,13 @@ class Runner:
         row.category = str(d.category)
         row.details = (d.message + (f"; {extra}" if extra else ""))[:4000]
         facts = dict(d.facts)
+        if (
+            getattr(record, "entity", None) == Entity.WRITE_OFF
+            and d.entry.action == Action.MAP_BAD_DEBT
+            and not facts.get("host_key")
+        ):
+            # The provider names its Bad Debt item; the fix link selects the host key in use.
+            facts["host_key"] = self._bad_debt_key(record)
         facts["depends_on"] = (
             depends_on if depends_on is not None else (row.facts or {}).get("depends_on", [])
         )

@@ -45,6 +45,9 @@ class CatalogEntry:
     # Malformed-body kinds this entry stands for: html, empty, truncated, text, xml.
     body_kinds: tuple[str, ...] = ()
     provider: str = ""
+    # With ``Action.UNLINK``: the entity to unlink when it is not the failing record itself
+    # but one it refers to (a payment fails because its invoice was deleted: unlink the invoice).
+    unlink_entity: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "category", Category(self.category))

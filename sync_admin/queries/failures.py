@@ -99,8 +99,8 @@ def failure_groups(
                 companies=int(companies),
                 first_seen=first,
                 last_seen=last,
-                fix_url=fix_link(entry, sample, group=True),
-                fix_label=fix_label(entry),
+                fix_url=fix_link(entry, sample, group=True, companies=int(companies)),
+                fix_label=fix_label(entry, sample, companies=int(companies)),
                 sample_id=sample_id,
             )
         )

@@ -41,6 +41,19 @@ _KIND_WORDS = {
 }
 # Facts that name the host key to select, in order of preference.
 _SELECTED_FACTS = ("host_key", "fee_item", "account", "tax_rate", "tax_type", "item")
+# A Bad Debt mapping is keyed by fee item ("default" for any): the provider's item name a
+# QuickBooks write-off error quotes ("item") is not a host key, so it never selects a row.
+_BAD_DEBT_FACTS = ("host_key", "fee_item")
+_KIND_LABELS = {
+    "fee_item": "Map the fee item",
+    "account": "Map the account",
+    "bad_debt": "Map the Bad Debt item",
+    "tax_rate": "Map the tax rate",
+}
+# Actions fixed on one company's record or mapping: a group spanning companies opens its
+# failure list (every company's records) instead of one arbitrary company's.
+_PER_COMPANY = {Action.EDIT_RECORD, Action.LINK_RECORD, Action.UNLINK, *_MAPPING_KIND}
+_GROUP_LABEL = "Open the failed records"
 
 _LABELS = {
     Action.RECONNECT: "Reconnect",
@@ -57,23 +70,39 @@ _LABELS = {
 _STEPS_LABEL = "How to fix"
 
 
-def fix_label(entry: CatalogEntry | None) -> str | None:
+def fix_label(entry: CatalogEntry | None, result: Any = None, *, companies: int = 1) -> str | None:
+    """The fix button's words, agreeing with where ``fix_link`` (same arguments) goes."""
     if entry is None:
         return None
-    return _LABELS.get(entry.action, _STEPS_LABEL) if entry.action else _STEPS_LABEL
+    if not entry.action or entry.action not in _LABELS:
+        return _STEPS_LABEL
+    if companies > 1 and entry.action in _PER_COMPANY:
+        return _GROUP_LABEL
+    if entry.action in _MAPPING_KIND and result is not None:
+        return _KIND_LABELS[_mapping_kind(entry, result)]
+    return _LABELS[entry.action]
 
 
-def fix_link(entry: CatalogEntry | None, result: Any, *, group: bool = False) -> str | None:
+def fix_link(
+    entry: CatalogEntry | None, result: Any, *, group: bool = False, companies: int = 1
+) -> str | None:
     """A URL that opens the screen where this error is fixed, or None.
 
     ``result`` is a ``SyncResult`` (or anything with ``company_id``, ``entity``,
     ``local_id`` and ``facts``); with ``group`` it stands for its whole failure
-    group across companies. Needs a request context (it builds URLs).
+    group across ``companies`` companies. Needs a request context (it builds URLs).
     """
     try:
-        return _fix_link(entry, result, group)
+        return _fix_link(entry, result, group, companies)
     except BuildError:  # the screen is not registered in this app
         return None
+
+
+def _mapping_kind(entry: CatalogEntry, result: Any) -> str:
+    """The mapping tab: the kind the message names (core's preflight), else the action's."""
+    facts = getattr(result, "facts", None) or {}
+    named = str(facts.get("kind") or "").strip().lower()
+    return _KIND_WORDS.get(named) or _MAPPING_KIND[entry.action]
 
 
 def _steps(entry: CatalogEntry) -> str:
@@ -85,19 +114,44 @@ def _record(result: Any) -> str:
     return url_for("ResultsView.index", company_id=result.company_id, q=result.local_id, since="")
 
 
-def _fix_link(entry: CatalogEntry | None, result: Any, group: bool) -> str | None:
+def _referred(result: Any, entity: str) -> list[str]:
+    """Local ids of the ``entity`` records the failed one refers to (its ``depends_on``)."""
+    facts = getattr(result, "facts", None) or {}
+    prefix = f"{entity}:"
+    return [d[len(prefix) :] for d in facts.get("depends_on") or [] if d.startswith(prefix)]
+
+
+def _unlink(entry: CatalogEntry, result: Any) -> str:
+    """Sync Results at the record to unlink: the failed record itself, or the one it refers
+    to that the provider lost (a payment's deleted invoice)."""
+    target = entry.unlink_entity
+    if not target or target == result.entity:
+        return _record(result)
+    ids = _referred(result, target)
+    args: dict[str, Any] = {"company_id": result.company_id, "entity": target, "since": ""}
+    if len(ids) == 1:
+        args["q"] = ids[0]
+    elif (getattr(result, "facts", None) or {}).get("txn_id"):
+        args["q"] = result.facts["txn_id"]  # the provider's id of the one it lost
+    elif ids:
+        args["q"] = ids[0]
+    return url_for("ResultsView.index", **args)
+
+
+def _fix_link(entry: CatalogEntry | None, result: Any, group: bool, companies: int) -> str | None:
     if entry is None or result is None:
         return None
     action = entry.action
     if action is None or action not in _LABELS:
         return _steps(entry)
+    if group and companies > 1 and action in _PER_COMPANY:
+        return url_for("FailuresView.index", catalog_code=entry.code)
     if action in _MAPPING_KIND:
         facts = getattr(result, "facts", None) or {}
-        # Core's preflight names the kind itself ("fee_item 'Dues' is not mapped").
-        named = str(facts.get("kind") or "").strip().lower()
-        kind = _KIND_WORDS.get(named) or _MAPPING_KIND[action]
+        kind = _mapping_kind(entry, result)
         args: dict[str, Any] = {"company_id": result.company_id, "kind": kind}
-        selected = next((facts[k] for k in _SELECTED_FACTS if facts.get(k)), None)
+        names = _BAD_DEBT_FACTS if kind == "bad_debt" else _SELECTED_FACTS
+        selected = next((facts[k] for k in names if facts.get(k)), None)
         if selected:
             args["selected"] = selected
         return url_for("MappingsView.index", **args)
@@ -123,5 +177,6 @@ def _fix_link(entry: CatalogEntry | None, result: Any, group: bool) -> str | Non
     if action == Action.EXCLUDE:
         scope = {} if group else {"company_id": result.company_id}
         return url_for("FailuresView.index", catalog_code=entry.code, confirm="exclude", **scope)
-    # LINK_RECORD and UNLINK
-    return _record(result)
+    if action == Action.UNLINK:
+        return _unlink(entry, result)
+    return _record(result)  # LINK_RECORD

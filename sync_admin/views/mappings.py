@@ -89,7 +89,7 @@ class MappingsView(SyncView):
             company=company,
             kind=kind,
             kinds=KIND_LABELS,
-            rows=_rows(company, kind, choices),
+            rows=_rows(company, kind, choices, selected),
             choices=choices,
             selected=selected,
             syncing=active_run(company.id),
@@ -134,8 +134,15 @@ def _host_keys(company: Company, kind: MappingKind) -> list[tuple[str, str]] | N
         return None
 
 
-def _rows(company: Company, kind: MappingKind, choices: list[ReferenceObject]) -> list[MappingRow]:
-    """Every host key the host needs, plus any mapped key it no longer lists."""
+def _rows(
+    company: Company,
+    kind: MappingKind,
+    choices: list[ReferenceObject],
+    selected: str | None = None,
+) -> list[MappingRow]:
+    """Every host key the host needs, plus any mapped key it no longer lists, plus the
+    selected key (a fix link's, from a failed record) when neither has it: staff land on
+    a row to map, never on a list without it."""
     existing = {
         m.host_key: m
         for m in session.scalars(
@@ -153,4 +160,7 @@ def _rows(company: Company, kind: MappingKind, choices: list[ReferenceObject]) -
     for key, m in sorted(existing.items()):
         if key not in seen:
             rows.append(MappingRow(key, m.host_label or key, m, by_id.get(m.provider_id)))
+            seen.add(key)
+    if selected and selected not in seen:
+        rows.append(MappingRow(selected, selected, None, None))
     return rows

@@ -433,6 +433,7 @@ ENTRIES = [
             "then retry the payment.",
         ),
         action=Action.UNLINK,
+        unlink_entity="invoice",
         provider_codes=("2500", "610"),
         patterns=(r"Invoice element id \S+ not found|Invoice not found",),
         facts=(r"Invoice element id (?P<txn_id>\S+) not found",),

@@ -339,6 +339,7 @@ ENTRIES = [
             "Then click Retry.",
         ),
         action=Action.UNLINK,
+        unlink_entity="contact",
         patterns=(r"Archived contact",),
     ),
     # --- invoices (seed 004: invoice sync failures) ---------------------------------
