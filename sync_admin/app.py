@@ -85,7 +85,12 @@ def _host_pages(app: Flask, ext: SyncAdmin) -> None:
     with app.app_context():
         offer = getattr(ext.host_adapter, "blueprint", None) if ext.has_host_adapter else None
     if callable(offer):
-        app.register_blueprint(offer())
+        pages = offer()
+        app.register_blueprint(pages)
+        if pages.url_prefix:  # their 403/404 render in the admin layout too
+            from .views.errors import page_prefixes
+
+            page_prefixes(app).append(pages.url_prefix.rstrip("/") + "/")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

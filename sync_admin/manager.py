@@ -33,9 +33,12 @@ class SyncAdminManager(BaseManager):
             self.appbuilder.add_api(api)
         from .api.base import answer_bad_tokens_with_401, json_errors_under_api
         from .api.webhooks import register_webhooks
+        from .views.errors import ADMIN_PREFIX, admin_error_pages, admin_home
 
         answer_bad_tokens_with_401(current_app)
+        admin_error_pages(current_app)  # before the API's JSON handler, which falls back to it
         json_errors_under_api(current_app)
+        current_app.add_url_rule(ADMIN_PREFIX, "sync_admin_home", admin_home)
 
         register_webhooks(current_app)
         from .notifications import connect_signals
