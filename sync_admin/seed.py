@@ -455,7 +455,7 @@ class _Seeder:
                     {},
                     f"sync-run-{r.id}",
                     1,
-                    "Token expired: reconnect needed" if r.aborted else None,
+                    "Token expired; reconnect needed" if r.aborted else None,
                     "Staff Member" if r.trigger == "manual" else None,
                     _dt(r.start - 2),
                     _dt(r.start),
