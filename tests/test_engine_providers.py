@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import LiveServer, login
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from examples.membership.models import Base
@@ -263,6 +263,8 @@ def _check_codes(item: Any, run_id: int, provider_name: str) -> None:
         assert got[key].run_id != item.run_id, f"{what}: not from the first sync"
         later[what] = got[key].catalog_code
     assert later == LATER[provider_name]
+    if provider_name == "quickbooks":
+        _deleted_invoice_shows_and_its_payment_leads_to_it(item, got)
     on_results = {r.catalog_code for r in got.values()}
     on_logs = set(session.scalars(select(Log.catalog_code).where(Log.company_id == company_id)))
     expected = (
@@ -276,6 +278,44 @@ def _check_codes(item: Any, run_id: int, provider_name: str) -> None:
     ), "the second sync's retries are in its own story"
     connection = session.get(Company, company_id).connection
     assert connection.status == "connected", "another organisation's disconnection left it alone"
+
+
+def _deleted_invoice_shows_and_its_payment_leads_to_it(
+    item: Any, got: dict[tuple[str, str], SyncResult]
+) -> None:
+    """The invoice QuickBooks deleted reads "Deleted in QuickBooks", never "Linked", in the
+    column and the Link status filter; the payment whose invoice QuickBooks lost opens that
+    invoice's sync result (where Unlink is) from its fix button."""
+    app = current_app._get_current_object()
+    deleted = got[item.cases.later["invoice deleted in QuickBooks, then changed here"]]
+    assert deleted.external_id is None and deleted.link_state == "deleted"
+    client = app.test_client()
+    login(client, "admin")
+    base = f"/sync-admin/results/?company_id={item.company_id}&since=&entity=invoice"
+
+    def row_state(html: str, result_id: int) -> str | None:
+        found = re.search(
+            rf'data-result-id="{result_id}".*?class="sa-link-status sa-link-(\w+)">([^<]*)<',
+            html,
+            re.S,
+        )
+        return found and f"{found[1]}:{found[2]}"
+
+    html = client.get(f"{base}&q={deleted.local_id}").get_data(as_text=True)
+    assert row_state(html, deleted.id) == "deleted:Deleted in QuickBooks Online"
+    for state, listed in (("deleted", True), ("linked", False), ("unlinked", False)):
+        page = client.get(f"{base}&link_status={state}").get_data(as_text=True)
+        assert (f'data-result-id="{deleted.id}"' in page) == listed, state
+    lost = got[item.cases.later["front desk payment retried after QuickBooks lost its invoice"]]
+    invoices = [d.split(":", 1)[1] for d in lost.facts["depends_on"] if d.startswith("invoice:")]
+    entry = entry_for(lost.catalog_code)
+    with app.test_request_context():
+        url = fix_link(entry, lost)
+    assert fix_label(entry, lost) == "Unlink the record"
+    assert "entity=invoice" in url, url
+    page = client.get(url).get_data(as_text=True)
+    shown = {r.local_id for r in got.values() if f'data-result-id="{r.id}"' in page}
+    assert shown and shown <= set(invoices), (shown, invoices)
 
 
 def _check_disconnected(company_id: int, run_id: int, code: str) -> None:

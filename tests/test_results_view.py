@@ -376,7 +376,7 @@ def test_unlink_fix_opens_the_invoice_a_payment_applies_to(app: Flask, login_as:
         with app.test_request_context():
             url = fix_link(entry, payment)
             assert fix_label(entry, payment) == "Unlink the record"
-    assert url == f"/sync-admin/results/?company_id={cid}&entity=invoice&since=&q=inv-7"
+    assert url == f"/sync-admin/results/?company_id={cid}&entity=invoice&since=&local_id=inv-7"
     html = login_as("operator").get(url).get_data(as_text=True)
     assert "inv-7" in html and "pay-3" not in html
 
@@ -420,3 +420,31 @@ def test_record_fix_of_a_group_across_companies_opens_the_group(app: Flask, logi
     assert single.fix_label == "Open the record"
     html = login_as("operator").get(spanning.fix_url).get_data(as_text=True)
     assert len(_ids(html)) == 2
+
+
+def test_record_deleted_in_the_provider_is_not_shown_linked(app: Flask, login_as: Any) -> None:
+    """The engine drops the external id of a record the provider deleted: its row and the
+    Link status filter say "Deleted in Tiny Books", never "Linked"."""
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        linked = add_result(cid, "1").id
+        gone = add_result(
+            cid, "2", outcome="failed", external_id=None,
+            catalog_code="sync_admin.deleted_in_provider",
+        ).id  # fmt: skip
+        unlinked = add_result(cid, "3", link_status="unlinked").id
+        never = add_result(cid, "4", outcome="failed", external_id=None).id  # not synced yet
+    client = login_as("viewer")
+    base = f"/sync-admin/results/?company_id={cid}&since="
+    html = client.get(base).get_data(as_text=True)
+    states = dict(re.findall(r'data-result-id="(\d+)".*?sa-link-status sa-link-(\w+)"', html, re.S))
+    assert states == {
+        str(linked): "linked",
+        str(gone): "deleted",
+        str(unlinked): "unlinked",
+        str(never): "linked",
+    }
+    assert ">Deleted in Tiny Books<" in html
+    for state, ids in (("linked", {linked, never}), ("deleted", {gone}), ("unlinked", {unlinked})):
+        page = client.get(f"{base}&link_status={state}").get_data(as_text=True)
+        assert set(_ids(page)) == ids, state

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from .. import providers, signals
 from ..db import get_db, session
 from ..models import Company, Connection, Mapping, ReferenceObject, Run, SyncResult, utcnow
+from ..models.result import DELETED_IN_PROVIDER
 from ..providers import (
     ClientContext,
     Diagnosis,
@@ -67,7 +68,7 @@ MILESTONE_TRANSACTIONS = "Transactions synced"
 MILESTONE_FINISHED = "Data sync finished"
 # The company cursor from which an incremental run reads the provider's changes.
 CHANGES_CURSOR = "changes"
-REMOVED_IN_PROVIDER = "sync_admin.deleted_in_provider"
+REMOVED_IN_PROVIDER = DELETED_IN_PROVIDER
 
 
 def execute(run_id: int) -> dict[str, Any]:

@@ -18,6 +18,11 @@ from sqlalchemy import (
 from ..vocabulary import LinkStatus, Outcome
 from .types import BigId, JSONType, ScrubbedText, UTCDateTime, utcnow
 
+# The catalog entry the engine records when the provider reports a synced record deleted.
+DELETED_IN_PROVIDER = "sync_admin.deleted_in_provider"
+# The link state of such a record (not a stored link status: it still takes part in syncs).
+DELETED = "deleted"
+
 
 class SyncResult(Model):
     __tablename__ = "sync_result"
@@ -77,6 +82,19 @@ class SyncResult(Model):
             sqlite_where=text("outcome = 'failed' AND excluded = 0"),
         ),
     )
+
+    @property
+    def link_state(self) -> str:
+        """What the Link status column shows: ``linked``, ``unlinked``, or ``deleted`` for a
+        linked record whose provider record was deleted (its external id is gone; a retry
+        creates a fresh copy). ``queries.results.link_state_clause`` is the same in SQL."""
+        if (
+            self.link_status == LinkStatus.LINKED
+            and self.external_id is None
+            and self.catalog_code == DELETED_IN_PROVIDER
+        ):
+            return DELETED
+        return self.link_status
 
 
 class FailureCount(Model):

@@ -129,12 +129,10 @@ def _unlink(entry: CatalogEntry, result: Any) -> str:
         return _record(result)
     ids = _referred(result, target)
     args: dict[str, Any] = {"company_id": result.company_id, "entity": target, "since": ""}
-    if len(ids) == 1:
-        args["q"] = ids[0]
+    if ids:
+        args["local_id"] = ",".join(ids)
     elif (getattr(result, "facts", None) or {}).get("txn_id"):
         args["q"] = result.facts["txn_id"]  # the provider's id of the one it lost
-    elif ids:
-        args["q"] = ids[0]
     return url_for("ResultsView.index", **args)
 
 

@@ -13,17 +13,44 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from ..db import session
 from ..errors import NotFound, ValidationError
 from ..models import Company, SyncResult
+from ..models.result import DELETED, DELETED_IN_PROVIDER
 from ..vocabulary import Direction, Entity, LinkStatus, Outcome
 from .filters import day_start, parse_choice, parse_date, parse_int, parse_text
 from .logs import like_pattern
 from .paging import Page, capped_count, decode_cursor, keyset_page
 
-__all__ = ["ALL", "RESULT_SIZES", "ResultFilter", "get_results", "page_results"]
+__all__ = ["ALL", "LINK_STATES", "RESULT_SIZES", "ResultFilter", "get_results", "page_results"]
+
+# The Link status filter's choices, as ``SyncResult.link_state`` shows them.
+LINK_STATES = (LinkStatus.LINKED.value, LinkStatus.UNLINKED.value, DELETED)
+
+
+def link_state_clause(state: str) -> Any:
+    """SQL for ``SyncResult.link_state == state``: a linked record deleted in the provider
+    is listed as deleted, not linked."""
+    deleted = and_(
+        SyncResult.link_status == LinkStatus.LINKED.value,
+        SyncResult.external_id.is_(None),
+        SyncResult.catalog_code == DELETED_IN_PROVIDER,
+    )
+    if state == DELETED:
+        return deleted
+    if state == LinkStatus.LINKED:
+        return and_(
+            SyncResult.link_status == LinkStatus.LINKED.value,
+            or_(
+                SyncResult.external_id.is_not(None),
+                SyncResult.catalog_code.is_(None),
+                SyncResult.catalog_code != DELETED_IN_PROVIDER,
+            ),
+        )
+    return SyncResult.link_status == state
+
 
 # "All" is offered by seed 001; it stops at this many rows, with a message.
 ALL = 1000
@@ -41,6 +68,9 @@ class ResultFilter:
     q: str | None = None
     catalog_code: str | None = None
     excluded: bool | None = None
+    # Exact local ids, comma-separated: a fix link's records (a payment's invoices), which a
+    # search would mix with records whose external id or label holds the same text.
+    local_id: str | None = None
     # True when ``since`` was filled in from the last successful sync.
     since_is_default: bool = False
 
@@ -54,13 +84,14 @@ class ResultFilter:
         f = cls(
             company_id=parse_int(args, "company_id", "Company"),
             since=parse_date(args, "since", "Date"),
-            link_status=parse_choice(args, "link_status", "Link status", LinkStatus),
+            link_status=parse_choice(args, "link_status", "Link status", LINK_STATES),
             entity=parse_choice(args, "entity", "Entity", Entity),
             direction=parse_choice(args, "direction", "Direction", Direction),
             outcome=parse_choice(args, "outcome", "Outcome", Outcome),
             q=parse_text(args, "q", "Search"),
             catalog_code=parse_text(args, "catalog_code", "Catalog entry"),
             excluded=None if excluded is None else excluded == "yes",
+            local_id=parse_text(args, "local_id", "Local ID"),
         )
         if "since" not in args and company is not None and company.last_successful_sync_at:
             f = replace(f, since=company.last_successful_sync_at.date(), since_is_default=True)
@@ -87,7 +118,7 @@ def _query(f: ResultFilter) -> Select:
     if f.since:
         q = q.where(SyncResult.last_attempt_at >= day_start(f.since))
     if f.link_status:
-        q = q.where(SyncResult.link_status == f.link_status)
+        q = q.where(link_state_clause(f.link_status))
     if f.entity:
         q = q.where(SyncResult.entity == f.entity)
     if f.direction:
@@ -98,6 +129,8 @@ def _query(f: ResultFilter) -> Select:
         q = q.where(SyncResult.catalog_code == f.catalog_code)
     if f.excluded is not None:
         q = q.where(SyncResult.excluded.is_(f.excluded))
+    if f.local_id:
+        q = q.where(SyncResult.local_id.in_([i for i in f.local_id.split(",") if i]))
     if f.q:
         pattern = like_pattern(f.q)
         q = q.where(

@@ -16,17 +16,18 @@ from .. import providers
 from ..db import session
 from ..errors import AlreadyRunning, SyncAdminError, ValidationError
 from ..models import Company
+from ..models.result import DELETED
 from ..queries.catalog import entry_for
 from ..queries.filters import parse_int
 from ..queries.fix_links import fix_label, fix_link
 from ..queries.paging import page_size
-from ..queries.results import ALL, RESULT_SIZES, ResultFilter, page_results
+from ..queries.results import ALL, LINK_STATES, RESULT_SIZES, ResultFilter, page_results
 from ..queries.runs import run_flag
 from ..security import OPERATE, can
 from ..services import records
 from ..services import resync as resync_services
 from ..services.audit import current_actor
-from ..vocabulary import Direction, Entity, LinkStatus, Outcome
+from ..vocabulary import Direction, Entity, Outcome
 from .base import SyncView
 from .common import company_options, company_or_404, provider_label, requested_ids
 from .feedback import flash_started
@@ -107,8 +108,13 @@ class ResultsView(SyncView):
             local_url=local_url,
             external_url=external_url,
             label=provider_label(company.provider) if company else "",
+            link_state_label=lambda s: (
+                f"Deleted in {provider_label(company.provider) if company else 'the provider'}"
+                if s == DELETED
+                else s.capitalize()
+            ),
             entities=list(Entity),
-            link_statuses=list(LinkStatus),
+            link_statuses=LINK_STATES,
             outcomes=list(Outcome),
             directions=list(Direction),
             raw=request.args,
