@@ -168,3 +168,33 @@ def test_company_page_chart_mappings_and_runs(app: Flask, login_as: Any) -> None
     runs = client.get(f"/sync-admin/runs/?company_id={cid}").get_data(as_text=True)
     assert 'data-run-id="1"' in runs
     assert client.get("/sync-admin/runs/?status=bogus").status_code == 400
+
+
+def test_connection_needing_reconnect_leads_to_reconnect(app: Flask, login_as: Any) -> None:
+    """The provider refused the token: the feed says "Needs reconnect" with a Reconnect link,
+    the status column keeps seed 000's statuses, and a refused Resync carries the link too;
+    the link opens Integrations at that connection, whose Reconnect button is there."""
+    with app.app_context():
+        _, (cid,) = org_with_company(app)
+        company = session.get(Company, cid)
+        company.connection.status = "needs_reconnect"
+        session.commit()
+        org, conn = company.organization_id, company.connection_id
+    reconnect = f"/sync-admin/integrations/?org={org}&amp;reconnect={conn}"
+    client = login_as("admin")
+    html = client.get("/sync-admin/data-feed/").get_data(as_text=True)
+    assert ">Needs reconnect</span>" in html and "Needs Resync" in html
+    assert f'class="btn btn-primary btn-xs sa-reconnect" href="{reconnect}">Reconnect</a>' in html
+    refused = client.post(
+        f"/sync-admin/data-feed/{cid}/resync", data=_form(client), follow_redirects=True
+    ).get_data(as_text=True)
+    assert "the connection needs reconnecting." in refused
+    assert f'<a class="alert-link sa-reconnect" href="{reconnect}">Reconnect</a>' in refused
+    target = client.get(reconnect.replace("&amp;", "&")).get_data(as_text=True)
+    assert f'action="/sync-admin/integrations/connections/{conn}/reconnect"' in target
+    with app.app_context():
+        assert session.scalars(select(Run)).all() == []
+    # A viewer sees the state, not the link it cannot use.
+    client.get("/logout/")
+    viewer = login_as("viewer").get("/sync-admin/data-feed/").get_data(as_text=True)
+    assert ">Needs reconnect</span>" in viewer and "sa-reconnect" not in viewer

@@ -57,12 +57,12 @@ def token_state(connection: Connection | None, now: datetime | None = None) -> T
     if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return TokenState("none", "No connection")
     if connection.status == ConnectionStatus.NEEDS_RECONNECT or not connection.token_ciphertext:
-        return TokenState("invalid", "Invalid: reconnect")
+        return TokenState("invalid", "Needs reconnect")
     ends = [t for t in (connection.refresh_expires_at, connection.refresh_hard_expires_at) if t]
     if ends:
         end = min(ends)
         if end <= now:
-            return TokenState("invalid", "Invalid: expired, reconnect")
+            return TokenState("invalid", "Needs reconnect: expired")
         if end - now <= EXPIRY_WARNING:
             days = (end - now).days
             text = (

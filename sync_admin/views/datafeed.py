@@ -8,22 +8,35 @@ from typing import Any
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..db import session
 from ..errors import AlreadyRunning, SyncAdminError, ValidationError
-from ..models import Connection
+from ..models import Company, Connection
 from ..queries import PAGE_SIZES, page_size
 from ..queries.companies import DataFeedFilter, data_feed, progress
 from ..queries.filters import parse_int
 from ..services import companies as company_services
 from ..services import resync as resync_services
 from ..services.audit import current_actor
-from ..vocabulary import CompanyStatus
+from ..vocabulary import CompanyStatus, ConnectionStatus
 from .base import SyncView
 from .common import company_or_404, provider_label, requested_ids
 from .feedback import flash_started
+
+
+def _with_reconnect(message: str, company: Company) -> str | Markup:
+    """A refusal because the connection needs reconnecting carries the way forward: the
+    Integrations screen at that connection, where Reconnect is."""
+    connection = company.connection
+    if connection is None or connection.status != ConnectionStatus.NEEDS_RECONNECT:
+        return message
+    url = url_for("IntegrationsView.index", org=company.organization_id, reconnect=connection.id)
+    return Markup('{} <a class="alert-link sa-reconnect" href="{}">Reconnect</a>').format(
+        message + ".", url
+    )
 
 
 class DataFeedView(SyncView):
@@ -79,7 +92,7 @@ class DataFeedView(SyncView):
         except AlreadyRunning:
             flash(f"{company.name} is already syncing.", "info")
         except SyncAdminError as exc:
-            flash(str(exc), "danger")
+            flash(_with_reconnect(str(exc), company), "danger")
         return self._back()
 
     @expose("/resync", methods=["POST"])
