@@ -190,6 +190,15 @@ def test_connection_needing_reconnect_leads_to_reconnect(app: Flask, login_as: A
     ).get_data(as_text=True)
     assert "the connection needs reconnecting." in refused
     assert f'<a class="alert-link sa-reconnect" href="{reconnect}">Reconnect</a>' in refused
+    selected = client.post(
+        "/sync-admin/data-feed/resync",
+        data={**_form(client), "company_ids": [str(cid)]},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Not started: Acme Club: cannot sync Acme Club: the connection needs reconnecting" in (
+        selected
+    )
+    assert f'<a class="alert-link sa-reconnect" href="{reconnect}">Reconnect</a>' in selected
     target = client.get(reconnect.replace("&amp;", "&")).get_data(as_text=True)
     assert f'action="/sync-admin/integrations/connections/{conn}/reconnect"' in target
     with app.app_context():

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import flash, url_for
+from markupsafe import Markup
 
 from ..db import session
 from ..models import Company
 from ..services.resync import Started
+from ..vocabulary import ConnectionStatus
 
 __all__ = ["flash_started"]
 
 _PLURAL = {"retry": "retries"}
+
+
+def _reconnect(company_id: int) -> Markup:
+    """A Reconnect link after a company refused because its connection needs reconnecting."""
+    company = session.get(Company, company_id)
+    connection = company.connection if company is not None else None
+    if connection is None or connection.status != ConnectionStatus.NEEDS_RECONNECT:
+        return Markup("")
+    url = url_for("IntegrationsView.index", org=company.organization_id, reconnect=connection.id)
+    return Markup(' (<a class="alert-link sa-reconnect" href="{}">Reconnect</a>)').format(url)
 
 
 def flash_started(started: Started, what: str = "sync") -> None:
@@ -38,7 +50,10 @@ def flash_started(started: Started, what: str = "sync") -> None:
         listed = ", ".join(names.get(c, str(c)) for c in started.already_running[:10])
         flash(f"Already syncing, left alone: {listed}.", "info")
     if started.skipped:
-        listed = "; ".join(f"{names.get(c, str(c))}: {why}" for c, why in started.skipped[:10])
-        flash(f"Not started: {listed}.", "warning")
+        listed = Markup("; ").join(
+            Markup("{}: {}{}").format(names.get(c, str(c)), why, _reconnect(c))
+            for c, why in started.skipped[:10]
+        )
+        flash(Markup("Not started: {}.").format(listed), "warning")
     if not (started.runs or started.already_running or started.skipped):
         flash(f"Nothing to {what}.", "info")
