@@ -75,6 +75,20 @@ def work(app: Flask) -> None:
     make_worker(app, simple=True).work(burst=True)
 
 
+def pull_reference(app: Flask, company: int) -> tuple[str, dict[tuple[str, str], str]]:
+    """Pull the chart of accounts and the items; the tenant and (entity, code) -> Xero id."""
+    with app.app_context():
+        tenant = session.get(Company, company).provider_company_id
+        pull = resync.resync_company(
+            company, actor=STAFF, kind=RunKind.FULL, entities=["account", "item"]
+        ).id
+    work(app)
+    with app.app_context():
+        assert session.get(Run, pull).status == "succeeded"
+        refs = session.scalars(select(ReferenceObject).where(ReferenceObject.company_id == company))
+        return tenant, {(r.entity, r.code): r.external_id for r in refs}
+
+
 def control(server: LiveServer, method: str, path: str, **kwargs: Any) -> Any:
     answer = requests.request(method, f"{server.url}/_sandbox{path}", timeout=10, **kwargs)
     assert answer.status_code < 400, answer.text
@@ -90,19 +104,10 @@ def test_incremental_runs_apply_what_xero_users_changed(
     kept = books.invoice(ann, "X-1", [("dues", "100.00")])
     voided = books.invoice(bob, "X-2", [("dues", "100.00")])
     books.db.commit()
+    tenant, ids = pull_reference(app, company)
     with app.app_context():
-        tenant = session.get(Company, company).provider_company_id
-        pull = resync.resync_company(
-            company, actor=STAFF, kind=RunKind.FULL, entities=["account", "item"]
-        ).id
-    work(app)
-    with app.app_context():
-        assert session.get(Run, pull).status == "succeeded"
-        refs = session.scalars(
-            select(ReferenceObject).where(ReferenceObject.company_id == company)
-        ).all()
-        dues = next(r.external_id for r in refs if r.entity == "item" and r.code == "DUES")
-        sales = next(r.external_id for r in refs if r.entity == "account" and r.code == "200")
+        dues = ids["item", "DUES"]
+        sales = ids["account", "200"]
         mappings.set_mapping(company, "fee_item", "dues", dues, actor=STAFF)
         full = resync.resync_company(company, actor=STAFF, kind=RunKind.FULL).id
     work(app)
@@ -186,20 +191,11 @@ def test_an_edited_payment_is_replaced_in_xero_not_duplicated(
     invoice = books.invoice(ann, "X-1", [("dues", "100.00")])
     paid = books.payment(ann, "PAY-1", [(invoice, "40.00")], deposit_account="bank")
     books.db.commit()
+    tenant, ids = pull_reference(app, company)
     with app.app_context():
-        tenant = session.get(Company, company).provider_company_id
-        pull = resync.resync_company(
-            company, actor=STAFF, kind=RunKind.FULL, entities=["account", "item"]
-        ).id
-    work(app)
-    with app.app_context():
-        assert session.get(Run, pull).status == "succeeded"
-        refs = session.scalars(
-            select(ReferenceObject).where(ReferenceObject.company_id == company)
-        ).all()
-        dues = next(r.external_id for r in refs if r.entity == "item" and r.code == "DUES")
-        bank = next(r.external_id for r in refs if r.entity == "account" and r.code == "090")
-        savings = next(r.external_id for r in refs if r.entity == "account" and r.code == "091")
+        dues = ids["item", "DUES"]
+        bank = ids["account", "090"]
+        savings = ids["account", "091"]
         mappings.set_mapping(company, "fee_item", "dues", dues, actor=STAFF)
         mappings.set_mapping(company, "account", "bank", bank, actor=STAFF)
         mappings.set_mapping(company, "account", "savings", savings, actor=STAFF)
@@ -288,16 +284,10 @@ def test_a_crash_between_delete_and_create_is_finished_by_the_next_run(
     invoice = books.invoice(ann, "X-1", [("dues", "100.00")])
     paid = books.payment(ann, "PAY-1", [(invoice, "40.00")], deposit_account="bank")
     books.db.commit()
+    tenant, ids = pull_reference(app, company)
     with app.app_context():
-        tenant = session.get(Company, company).provider_company_id
-        resync.resync_company(company, actor=STAFF, kind=RunKind.FULL, entities=["account", "item"])
-    work(app)
-    with app.app_context():
-        refs = session.scalars(
-            select(ReferenceObject).where(ReferenceObject.company_id == company)
-        ).all()
-        dues = next(r.external_id for r in refs if r.entity == "item" and r.code == "DUES")
-        bank = next(r.external_id for r in refs if r.entity == "account" and r.code == "090")
+        dues = ids["item", "DUES"]
+        bank = ids["account", "090"]
         mappings.set_mapping(company, "fee_item", "dues", dues, actor=STAFF)
         mappings.set_mapping(company, "account", "bank", bank, actor=STAFF)
         resync.resync_company(company, actor=STAFF, kind=RunKind.FULL)
